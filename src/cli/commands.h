@@ -1,0 +1,19 @@
+// The subcommands of the `minke` binary. Each Register* adds its CLI11
+// subcommand; the callback parses nothing itself, calls the library, and
+// returns a Status that main() turns into one message and an exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "core/status.h"
+
+namespace minke::cli {
+
+using Action = std::function<Status()>;
+
+void RegisterInfo(CLI::App& app, Action* action);
+void RegisterLogits(CLI::App& app, Action* action);
+void RegisterInit(CLI::App& app, Action* action);
+
+}  // namespace minke::cli

@@ -1,0 +1,24 @@
+// minke: one binary, many subcommands (`minke --help`).
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "kernels/cpu/gemm.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"minke: DeepSeek-architecture models in C++ (MLA, MoE, MTP, FP8)"};
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "Threads for compute (default: all cores)");
+  minke::cli::Action action;
+  minke::cli::RegisterInfo(app, &action);
+  minke::cli::RegisterLogits(app, &action);
+  minke::cli::RegisterInit(app, &action);
+  CLI11_PARSE(app, argc, argv);
+  minke::kernels::SetNumThreads(threads);
+  minke::Status s = action();
+  if (!s.ok()) {
+    std::fprintf(stderr, "minke: error: %s\n", s.message().c_str());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,48 @@
+#include "model/linear.h"
+
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/ops.h"
+
+namespace minke::model {
+
+void LinearForward(const Linear& l, const float* x, int64_t T, float* y) {
+  const int64_t N = l.out(), K = l.in();
+  const float* w;
+  thread_local std::vector<float> deq;
+  if (l.weight.dtype == DType::F32) {
+    w = static_cast<const float*>(l.weight.data);
+  } else {
+    deq.resize(static_cast<size_t>(N * K));
+    kernels::DequantizeRows(l.weight.dtype, l.weight.data, static_cast<const float*>(l.weight_scale_inv.data), N, K,
+                            l.block_rows, l.block_cols, deq.data());
+    w = deq.data();
+  }
+  kernels::MatmulNT(x, w, y, T, N, K);
+  if (l.bias.data != nullptr) {
+    std::vector<float> b = ToF32(l.bias);
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t n = 0; n < N; ++n) y[t * N + n] += b[n];
+  }
+}
+
+std::vector<float> ToF32(const TensorView& v) {
+  std::vector<float> out(static_cast<size_t>(v.numel()));
+  ConvertToF32(v.dtype, v.data, out.data(), out.size());
+  return out;
+}
+
+void EmbeddingLookup(const TensorView& table, const int32_t* ids, int64_t n, float* out) {
+  const int64_t D = table.shape[1];
+  const size_t row_bytes = static_cast<size_t>(D) * DTypeSize(table.dtype);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto* row = static_cast<const uint8_t*>(table.data) + static_cast<size_t>(ids[i]) * row_bytes;
+    ConvertToF32(table.dtype, row, out + i * D, static_cast<size_t>(D));
+  }
+}
+
+void RmsNormForward(const TensorView& weight, const float* x, int64_t T, int64_t D, double eps, float* out) {
+  std::vector<float> w = ToF32(weight);
+  kernels::RmsNorm(out, x, w.data(), T, D, static_cast<float>(eps));
+}
+
+}  // namespace minke::model

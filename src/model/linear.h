@@ -1,0 +1,25 @@
+// Linear layers and small helpers shared by the blocks.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+#include "model/weights.h"
+
+namespace minke::model {
+
+// y[T, out] = x[T, in] W^T (+ b). Non-F32 weights are dequantized to float32
+// first (per call, into a per-thread buffer), so compute is always fp32.
+void LinearForward(const Linear& l, const float* x, int64_t T, float* y);
+
+// A float32 copy of a (small) stored vector, e.g. a norm weight.
+std::vector<float> ToF32(const TensorView& v);
+
+// Rows `ids` of an embedding table [V, D] into out[n, D].
+void EmbeddingLookup(const TensorView& table, const int32_t* ids, int64_t n, float* out);
+
+// out[T, D] = RMSNorm(x) * weight; out may alias x.
+void RmsNormForward(const TensorView& weight, const float* x, int64_t T, int64_t D, double eps, float* out);
+
+}  // namespace minke::model

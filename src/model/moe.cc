@@ -1,0 +1,70 @@
+#include "model/moe.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/ops.h"
+#include "model/linear.h"
+#include "model/router.h"
+
+namespace minke::model {
+
+void MlpForward(const MlpWeights& w, const float* x, int64_t T, float* out) {
+  const int64_t I = w.gate_proj.out();
+  std::vector<float> gate(static_cast<size_t>(T * I)), up(static_cast<size_t>(T * I));
+  LinearForward(w.gate_proj, x, T, gate.data());
+  LinearForward(w.up_proj, x, T, up.data());
+  kernels::SiluMul(gate.data(), gate.data(), up.data(), T, I);
+  LinearForward(w.down_proj, gate.data(), T, out);
+}
+
+void MoeForward(const ModelConfig& c, const MoeWeights& w, const float* x, int64_t T, float* out,
+                int64_t* expert_load) {
+  const int64_t D = c.hidden_size, E = c.n_routed_experts, K = c.num_experts_per_tok;
+
+  // Route: router logits in fp32 (the gate is small and kept unquantized).
+  std::vector<float> logits(static_cast<size_t>(T * E));
+  Linear gate{w.gate, {}, {}};
+  LinearForward(gate, x, T, logits.data());
+  std::vector<float> bias;
+  if (w.e_score_correction_bias.data != nullptr) bias = ToF32(w.e_score_correction_bias);
+  std::vector<int32_t> experts(static_cast<size_t>(T * K));
+  std::vector<float> weights(static_cast<size_t>(T * K));
+  Route(c, logits.data(), bias.empty() ? nullptr : bias.data(), T, experts.data(), weights.data());
+
+  // Group the (token, slot) assignments by expert.
+  std::vector<std::vector<int64_t>> assigned(E);  // entries: t * K + k
+  for (int64_t a = 0; a < T * K; ++a) assigned[experts[a]].push_back(a);
+  if (expert_load)
+    for (int64_t e = 0; e < E; ++e) expert_load[e] += static_cast<int64_t>(assigned[e].size());
+
+  // Each active expert computes its tokens; results land in per-slot rows.
+  std::vector<float> slot_out(static_cast<size_t>(T * K * D));
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t e = 0; e < E; ++e) {
+    const auto& rows = assigned[e];
+    if (rows.empty()) continue;
+    const int64_t m = static_cast<int64_t>(rows.size());
+    std::vector<float> xe(static_cast<size_t>(m * D)), ye(static_cast<size_t>(m * D));
+    for (int64_t i = 0; i < m; ++i) std::copy_n(x + (rows[i] / K) * D, D, &xe[i * D]);
+    MlpForward(w.experts[e], xe.data(), m, ye.data());
+    for (int64_t i = 0; i < m; ++i) std::copy_n(&ye[i * D], D, &slot_out[rows[i] * D]);
+  }
+
+  if (w.has_shared) {
+    MlpForward(w.shared_experts, x, T, out);
+  } else {
+    std::fill(out, out + T * D, 0.0f);
+  }
+#pragma omp parallel for
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t k = 0; k < K; ++k) {
+      const float wk = weights[t * K + k];
+      const float* src = &slot_out[(t * K + k) * D];
+      float* dst = out + t * D;
+      for (int64_t d = 0; d < D; ++d) dst[d] += wk * src[d];
+    }
+}
+
+}  // namespace minke::model

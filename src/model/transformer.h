@@ -1,0 +1,55 @@
+// Transformer: a loaded DeepSeek-V2/V3 model and its forward pass.
+//
+//   h = Emb(tokens)
+//   for each block:  h = h + MLA(RMSNorm(h));  h = h + FFN(RMSNorm(h))
+//                    (FFN = dense SwiGLU for the first first_k_dense_replace
+//                     layers, DeepSeekMoE after)
+//   logits = lm_head(RMSNorm(h))
+// MTP module k (V3 §2.2) predicts token i+k+1 from h^{k-1}_i and Emb(t_{i+k}).
+//
+// A Transformer owns its config and weight views, and keeps the storage the
+// views point into (the mmapped checkpoint) alive. Forward calls are
+// independent and may run concurrently (they share only read-only weights).
+#pragma once
+
+#include <any>
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+#include "model/config.h"
+#include "model/rope.h"
+#include "model/weights.h"
+
+namespace minke::model {
+
+class Transformer {
+ public:
+  // `storage` is whatever keeps the weight views valid (may be empty).
+  Transformer(ModelConfig config, ModelWeights weights, std::any storage);
+
+  const ModelConfig& config() const { return config_; }
+  const ModelWeights& weights() const { return weights_; }
+
+  // Logits [T, vocab] for `tokens` at positions 0..T-1. If `hidden` is
+  // non-null it receives the final normed hidden states [T, D] (the input of
+  // lm_head, which MTP consumes).
+  Status Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits,
+                 std::vector<float>* hidden = nullptr) const;
+
+  // Logits of MTP module `depth` (1-based): row i predicts token i+depth+1,
+  // so there are T-depth rows. `hidden` is Forward()'s final hidden output.
+  Status MtpForward(const std::vector<int32_t>& tokens, const std::vector<float>& hidden, int depth,
+                    std::vector<float>* logits) const;
+
+ private:
+  Status CheckTokens(const std::vector<int32_t>& tokens) const;
+  void BlockForward(const BlockWeights& b, float* h, int64_t T, const int64_t* positions) const;
+
+  ModelConfig config_;
+  ModelWeights weights_;
+  Rope rope_;
+  std::any storage_;
+};
+
+}  // namespace minke::model
