@@ -649,7 +649,11 @@ def build_hf(d, w):
     hub = json.load(open(os.path.join(d, "config.json")))
     cfg = hf_config_from_dir(d)
     torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_config(cfg, attn_implementation="eager", dtype=torch.float32)
+    # eager attention and the plain per-expert loop (transformers' default experts path is grouped_mm;
+    # verify() cross-checks with that through from_pretrained)
+    model = AutoModelForCausalLM.from_config(cfg, attn_implementation="eager", experts_implementation="eager",
+                                             dtype=torch.float32)
+    assert model.config._experts_implementation == "eager"
     model.eval()
     L = hub["num_hidden_layers"]
     sd = {
@@ -906,7 +910,14 @@ def verify(case, quiet=False):
         assert "mtp_logits" not in golden
     # transformers' own hub-layout loader (per-expert -> fused conversion), when it can read the format
     if case.storage != "fp8":
-        m2 = AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32, attn_implementation="eager").eval()
+        m2, info = AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32, attn_implementation="eager",
+                                                        output_loading_info=True)
+        m2.eval()
+        missing = [k for k in info["missing_keys"] if "shared_experts" not in k]  # zero-size when n_shared 0
+        L = hub["num_hidden_layers"]
+        mtp_prefixes = tuple(f"model.layers.{L + j}." for j in range(hub.get("num_nextn_predict_layers") or 0))
+        unexpected = [k for k in info["unexpected_keys"] if not k.startswith(mtp_prefixes)]
+        assert not missing and not unexpected and not info["mismatched_keys"], info
         with torch.no_grad():
             l2 = m2(input_ids=ids[None]).logits[0]
         res["from_pretrained"] = maxdiff(l2, golden["logits"])

@@ -62,7 +62,7 @@ void Route(const ModelConfig& c, const float* logits, const float* bias, int64_t
     TopK(choice.data(), E, K, idx, &scratch);
     double sum = 0.0;
     for (int64_t k = 0; k < K; ++k) sum += (w[k] = scores[idx[k]]);
-    bool normalise = c.norm_topk_prob && (c.model_type == ModelType::kDeepseekV3 || K > 1);
+    bool normalise = c.norm_topk_prob && K > 1;
     bool scale = c.model_type == ModelType::kDeepseekV3 || !normalise;
     for (int64_t k = 0; k < K; ++k) {
       if (normalise) w[k] = static_cast<float>(w[k] / (sum + 1e-20));

@@ -7,7 +7,9 @@
 //  groups  = top topk_group of n_group groups, scored by max (group_limited_greedy, V2 §2.2.3)
 //            or by the sum of the top-2 choices (noaux_tc); other groups masked out
 //  experts = top num_experts_per_tok of choice;  weights = scores[experts]
-//  deepseek_v3: weights /= sum (norm_topk_prob); weights *= routed_scaling_factor
+//  deepseek_v3: weights /= sum if top_k > 1 and norm_topk_prob; then *= routed_scaling_factor
+//  (DeepSeek's hub modeling code; its inference/model.py normalises sigmoid
+//  weights even for top-1 — no published config has top_k 1)
 //  deepseek_v2: weights /= sum if top_k > 1 and norm_topk_prob, else *= routed_scaling_factor
 // Masked groups get -inf for noaux_tc (DeepSeek's inference code) and 0 for
 // group_limited_greedy (softmax scores are positive, so the same choice).
