@@ -26,7 +26,8 @@ Each case directory holds
                                 (before model.norm); for debugging only.
 
 Golden numbers are transformers' DeepseekV3ForCausalLM / DeepseekV2ForCausalLM run in fp32,
-eager attention, model.eval(), no_grad, on the *effective* weights (what the stored tensors
+eager attention, experts_implementation="eager" (plain per-expert loop), model.eval(), no_grad,
+on the *effective* weights (what the stored tensors
 mean after up-casting/dequantising), with the DeepSeek conventions below.
 
 Conventions (where references disagree; transformers is patched where it deviates)
