@@ -1,4 +1,5 @@
-// Times minke's prefill (full forward over N prompt tokens) on a checkpoint.
+// Times minke's prefill (full forward over N prompt tokens, logits for the
+// last position only, as a server's prefill) on a checkpoint.
 // Prints `prefill_tokens_per_s=<float>` (median over --iters) for
 // bench/prefill_vs_pytorch.py, which runs PyTorch on the same file.
 #include <algorithm>
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
   std::vector<int32_t> ids(tokens);
   for (auto& t : ids) t = static_cast<int32_t>(rng() % model.config().vocab_size);
   std::vector<float> logits;
-  auto st = model.Forward(ids, &logits);  // warm-up: pages in the weights
+  using Rows = minke::model::Transformer::LogitRows;
+  auto st = model.Forward(ids, &logits, nullptr, Rows::kLast);  // warm-up: pages in the weights
   if (!st.ok()) {
     std::fprintf(stderr, "bench_prefill: %s\n", st.message().c_str());
     return 1;
@@ -44,7 +46,7 @@ int main(int argc, char** argv) {
   std::vector<double> secs;
   for (int i = 0; i < iters; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    (void)model.Forward(ids, &logits);
+    (void)model.Forward(ids, &logits, nullptr, Rows::kLast);
     secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(secs.begin(), secs.end());

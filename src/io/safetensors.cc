@@ -47,7 +47,8 @@ Status ParseEntry(const std::string& name, const json& e, const uint8_t* base, u
   std::vector<int64_t> shape;
   for (const auto& d : *sh) {
     uint64_t v;
-    if (!AsU64(d, &v) || v > (uint64_t{1} << 62)) return err("shape has a dimension that is not a non-negative integer");
+    if (!AsU64(d, &v) || v > (uint64_t{1} << 62))
+      return err("shape " + sh->dump() + " has a dimension that is not a non-negative integer: " + d.dump());
     if (__builtin_mul_overflow(numel, v, &numel) || numel > (uint64_t{1} << 62))
       return err("shape " + sh->dump() + " overflows");
     shape.push_back(static_cast<int64_t>(v));
@@ -58,7 +59,9 @@ Status ParseEntry(const std::string& name, const json& e, const uint8_t* base, u
   if (begin > end) return err("data_offsets begin " + std::to_string(begin) + " > end " + std::to_string(end));
   if (end > data_size)
     return err("data_offsets end " + std::to_string(end) + " beyond data size " + std::to_string(data_size));
-  uint64_t want = numel * DTypeSize(*dtype);
+  uint64_t want;
+  if (__builtin_mul_overflow(numel, DTypeSize(*dtype), &want))
+    return err("shape " + sh->dump() + " x dtype " + std::string(DTypeName(*dtype)) + " overflows");
   if (end - begin != want)
     return err("holds " + std::to_string(end - begin) + " bytes but dtype " + std::string(DTypeName(*dtype)) +
                " x shape " + ShapeToString(shape) + " needs " + std::to_string(want));
@@ -105,12 +108,15 @@ Result<SafetensorsContents> ParseSafetensors(const uint8_t* data, size_t size, c
     out.tensors.emplace(name, std::move(view));
     ranges.push_back({range, name});
   }
+  // Sorted by begin, a non-empty range overlaps an earlier one iff it begins
+  // before the furthest end so far (empty ranges hold no bytes: skipped).
   std::sort(ranges.begin(), ranges.end());
-  for (size_t i = 1; i < ranges.size(); ++i) {
-    const auto& [prev, pname] = ranges[i - 1];
-    const auto& [cur, cname] = ranges[i];
-    if (cur.first < prev.second && cur.first != cur.second && prev.first != prev.second)
-      return err("tensors '" + pname + "' and '" + cname + "' overlap in the data area");
+  const std::pair<std::pair<uint64_t, uint64_t>, std::string>* furthest = nullptr;
+  for (const auto& r : ranges) {
+    if (r.first.first == r.first.second) continue;
+    if (furthest != nullptr && r.first.first < furthest->first.second)
+      return err("tensors '" + furthest->second + "' and '" + r.second + "' overlap in the data area");
+    if (furthest == nullptr || r.first.second > furthest->first.second) furthest = &r;
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "model/config.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -43,7 +45,7 @@ class Reader {
       return;
     }
     const json& v = j_.at(key);
-    if (!v.is_number_integer()) {
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX)) {
       st_ = Status::Error("key '" + std::string(key) + "' must be an integer, got " + v.dump());
       return;
     }
@@ -180,6 +182,47 @@ Status Validate(const ModelConfig& c) {
   return Status::Ok();
 }
 
+// Upper bounds far above any real model (V3: vocab 129280, hidden 7168, 61
+// layers, 256 experts) but low enough that listing the tensors cannot
+// exhaust memory and no tensor size or parameter count overflows int64.
+Status CheckSizes(const ModelConfig& c) {
+  constexpr int64_t kMaxDim = int64_t{1} << 20, kMaxVocab = int64_t{1} << 24, kMaxLayers = 1 << 12,
+                    kMaxExperts = 1 << 16;
+  auto at_most = [](int64_t v, int64_t max, const char* key) {
+    return v <= max ? Status::Ok()
+                    : Status::Error("key '" + std::string(key) + "' is " + std::to_string(v) + ", more than the " +
+                                    std::to_string(max) + " minke supports");
+  };
+  MINKE_RETURN_IF_ERROR(at_most(c.vocab_size, kMaxVocab, "vocab_size"));
+  for (auto [v, k] : {std::pair{c.hidden_size, "hidden_size"}, {c.intermediate_size, "intermediate_size"},
+                      {c.moe_intermediate_size, "moe_intermediate_size"}, {c.num_attention_heads, "num_attention_heads"},
+                      {c.q_lora_rank, "q_lora_rank"}, {c.kv_lora_rank, "kv_lora_rank"},
+                      {c.qk_nope_head_dim, "qk_nope_head_dim"}, {c.qk_rope_head_dim, "qk_rope_head_dim"},
+                      {c.v_head_dim, "v_head_dim"}})
+    MINKE_RETURN_IF_ERROR(at_most(v, kMaxDim, k));
+  MINKE_RETURN_IF_ERROR(at_most(c.num_hidden_layers, kMaxLayers, "num_hidden_layers"));
+  MINKE_RETURN_IF_ERROR(at_most(c.num_nextn_predict_layers, kMaxLayers, "num_nextn_predict_layers"));
+  MINKE_RETURN_IF_ERROR(at_most(c.n_routed_experts, kMaxExperts, "n_routed_experts"));
+  if (c.n_routed_experts > 0) MINKE_RETURN_IF_ERROR(at_most(c.n_shared_experts, kMaxExperts, "n_shared_experts"));
+  const int64_t blocks = c.num_hidden_layers + c.num_nextn_predict_layers;
+  if (blocks * (c.n_routed_experts + 1) > (int64_t{1} << 20))
+    return Status::Error("num_hidden_layers + num_nextn_predict_layers (" + std::to_string(blocks) +
+                         ") x n_routed_experts (" + std::to_string(c.n_routed_experts) + ") is too large");
+  // An upper bound on the parameter count, in double (cannot overflow).
+  const double D = c.hidden_size, H = c.num_attention_heads, R = c.kv_lora_rank, Q = c.q_lora_rank,
+               dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim, dv = c.v_head_dim, V = c.vocab_size;
+  const double attn = (Q > 0 ? Q * D + H * (dn + dr) * Q : H * (dn + dr) * D) + (R + dr) * D + H * (dn + dv) * R +
+                      D * H * dv + Q + R + dr + 3 * D;
+  const double E = c.n_routed_experts;
+  const double ffn = E > 0 ? 3 * D * std::max<double>(c.intermediate_size, (E + c.n_shared_experts) * c.moe_intermediate_size) + E * D + E
+                           : 3 * D * c.intermediate_size;
+  const double total = blocks * (attn + ffn + 2 * D * D + 3 * D) + (2.0 + 2.0 * c.num_nextn_predict_layers) * V * D;
+  if (total > 1e15)
+    return Status::Error("the sizes in this config imply about " + std::to_string(total) +
+                         " parameters, more than the 1e15 minke supports");
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string_view ModelTypeName(ModelType t) { return t == ModelType::kDeepseekV2 ? "deepseek_v2" : "deepseek_v3"; }
@@ -276,6 +319,9 @@ Result<ModelConfig> ParseModelConfig(const std::string& text) {
   if (r.Has("quantization_config")) {
     const json& q = j["quantization_config"];
     if (!q.is_object()) return Status::Error("key 'quantization_config' must be an object");
+    for (const char* k : {"quant_method", "fmt"})
+      if (q.contains(k) && !q[k].is_string())
+        return Status::Error(std::string("quantization_config.") + k + " must be a string, got " + q[k].dump());
     std::string method = q.value("quant_method", "");
     std::string fmt = q.value("fmt", "e4m3");
     if (method != "fp8" || fmt != "e4m3")
@@ -292,6 +338,7 @@ Result<ModelConfig> ParseModelConfig(const std::string& text) {
     }
   }
   MINKE_RETURN_IF_ERROR(Validate(c));
+  MINKE_RETURN_IF_ERROR(CheckSizes(c));
   return c;
 }
 

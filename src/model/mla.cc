@@ -1,5 +1,6 @@
 #include "model/mla.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -8,6 +9,10 @@
 #include "model/linear.h"
 
 namespace minke::model {
+
+// DeepSeek's modeling code builds q_a_layernorm and kv_a_layernorm with the
+// RMSNorm default eps, not config.rms_norm_eps.
+constexpr double kLatentNormEps = 1e-6;
 
 void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, const float* x, int64_t T,
                 const int64_t* positions, float* out) {
@@ -21,7 +26,7 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
   if (c.q_lora_rank > 0) {
     std::vector<float> cq(static_cast<size_t>(T * c.q_lora_rank));
     LinearForward(w.q_a_proj, x, T, cq.data());
-    RmsNormForward(w.q_a_layernorm, cq.data(), T, c.q_lora_rank, c.rms_norm_eps, cq.data());
+    RmsNormForward(w.q_a_layernorm, cq.data(), T, c.q_lora_rank, kLatentNormEps, cq.data());
     LinearForward(w.q_b_proj, cq.data(), T, q.data());
   } else {
     LinearForward(w.q_proj, x, T, q.data());
@@ -34,7 +39,7 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
   kernels::ApplyRope(kv_a.data() + R, T, 1, dr, R + dr, 0, cos.data(), sin.data(), rope.interleaved);
   std::vector<float> c_kv(static_cast<size_t>(T * R));
   for (int64_t t = 0; t < T; ++t) std::memcpy(&c_kv[t * R], &kv_a[t * (R + dr)], R * sizeof(float));
-  RmsNormForward(w.kv_a_layernorm, c_kv.data(), T, R, c.rms_norm_eps, c_kv.data());
+  RmsNormForward(w.kv_a_layernorm, c_kv.data(), T, R, kLatentNormEps, c_kv.data());
 
   // Up-project to per-head [k_nope; v] [T, H, dn+dv]; keys [T, H, dqk].
   std::vector<float> kv(static_cast<size_t>(T * H * (dn + dv)));
@@ -46,20 +51,24 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
       std::memcpy(&k[(t * H + h) * dqk + dn], &kv_a[t * (R + dr) + R], dr * sizeof(float));
     }
 
-  // Causal attention per head: scores [T, T], o [T, H, dv].
+  // Causal attention per (head, block of queries): a query block only needs
+  // the keys up to its last row, which skips the masked upper triangle.
+  constexpr int64_t kBlock = 256;
+  const int64_t n_blocks = (T + kBlock - 1) / kBlock;
   std::vector<float> o(static_cast<size_t>(T * H * dv));
-  std::vector<int64_t> valid(T);
-  for (int64_t t = 0; t < T; ++t) valid[t] = t + 1;
 #pragma omp parallel
   {
-    std::vector<float> s(static_cast<size_t>(T * T));
+    std::vector<float> s(static_cast<size_t>(kBlock * T));
+    std::vector<int64_t> valid(kBlock);
 #pragma omp for schedule(dynamic)
-    for (int64_t h = 0; h < H; ++h) {
-      kernels::Sgemm(false, true, T, T, dqk, rope.softmax_scale, q.data() + h * dqk, H * dqk, k.data() + h * dqk,
-                     H * dqk, 0.0f, s.data(), T);
-      kernels::SoftmaxRows(s.data(), T, T, valid.data());
-      kernels::Sgemm(false, false, T, dv, T, 1.0f, s.data(), T, kv.data() + h * (dn + dv) + dn, H * (dn + dv), 0.0f,
-                     o.data() + h * dv, H * dv);
+    for (int64_t job = 0; job < H * n_blocks; ++job) {
+      const int64_t h = job % H, i0 = (job / H) * kBlock, rows = std::min(kBlock, T - i0), keys = i0 + rows;
+      for (int64_t r = 0; r < rows; ++r) valid[r] = i0 + r + 1;
+      kernels::Sgemm(false, true, rows, keys, dqk, rope.softmax_scale, q.data() + i0 * H * dqk + h * dqk, H * dqk,
+                     k.data() + h * dqk, H * dqk, 0.0f, s.data(), keys);
+      kernels::SoftmaxRows(s.data(), rows, keys, valid.data());
+      kernels::Sgemm(false, false, rows, dv, keys, 1.0f, s.data(), keys, kv.data() + h * (dn + dv) + dn,
+                     H * (dn + dv), 0.0f, o.data() + i0 * H * dv + h * dv, H * dv);
     }
   }
   LinearForward(w.o_proj, o.data(), T, out);

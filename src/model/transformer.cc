@@ -41,7 +41,7 @@ void Transformer::BlockForward(const BlockWeights& b, float* h, int64_t T, const
 }
 
 Status Transformer::Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits,
-                            std::vector<float>* hidden) const {
+                            std::vector<float>* hidden, LogitRows rows) const {
   MINKE_RETURN_IF_ERROR(CheckTokens(tokens));
   const int64_t T = static_cast<int64_t>(tokens.size()), D = config_.hidden_size;
   std::vector<int64_t> positions(T);
@@ -50,8 +50,9 @@ Status Transformer::Forward(const std::vector<int32_t>& tokens, std::vector<floa
   EmbeddingLookup(weights_.embed_tokens, tokens.data(), T, h.data());
   for (const BlockWeights& b : weights_.layers) BlockForward(b, h.data(), T, positions.data());
   RmsNormForward(weights_.norm, h.data(), T, D, config_.rms_norm_eps, h.data());
-  logits->resize(static_cast<size_t>(T * config_.vocab_size));
-  LinearForward(weights_.lm_head, h.data(), T, logits->data());
+  const int64_t first = rows == LogitRows::kLast ? T - 1 : 0;
+  logits->resize(static_cast<size_t>((T - first) * config_.vocab_size));
+  LinearForward(weights_.lm_head, h.data() + first * D, T - first, logits->data());
   if (hidden) *hidden = std::move(h);
   return Status::Ok();
 }

@@ -31,11 +31,15 @@ class Transformer {
   const ModelConfig& config() const { return config_; }
   const ModelWeights& weights() const { return weights_; }
 
-  // Logits [T, vocab] for `tokens` at positions 0..T-1. If `hidden` is
-  // non-null it receives the final normed hidden states [T, D] (the input of
-  // lm_head, which MTP consumes).
+  // Which positions get logits: all (for checking and training) or only the
+  // last (a serving prefill, which only samples the next token).
+  enum class LogitRows { kAll, kLast };
+
+  // Logits [T, vocab] (or [1, vocab] for kLast) for `tokens` at positions
+  // 0..T-1. If `hidden` is non-null it receives the final normed hidden
+  // states [T, D] (the input of lm_head, which MTP consumes).
   Status Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits,
-                 std::vector<float>* hidden = nullptr) const;
+                 std::vector<float>* hidden = nullptr, LogitRows rows = LogitRows::kAll) const;
 
   // Logits of MTP module `depth` (1-based): row i predicts token i+depth+1,
   // so there are T-depth rows. `hidden` is Forward()'s final hidden output.
