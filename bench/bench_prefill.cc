@@ -17,10 +17,14 @@ int main(int argc, char** argv) {
   int tokens = 512, iters = 3, threads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--model") dir = argv[i + 1];
-    else if (a == "--tokens") tokens = std::atoi(argv[i + 1]);
-    else if (a == "--iters") iters = std::atoi(argv[i + 1]);
-    else if (a == "--threads") threads = std::atoi(argv[i + 1]);
+    if (a == "--model")
+      dir = argv[i + 1];
+    else if (a == "--tokens")
+      tokens = std::atoi(argv[i + 1]);
+    else if (a == "--iters")
+      iters = std::atoi(argv[i + 1]);
+    else if (a == "--threads")
+      threads = std::atoi(argv[i + 1]);
   }
   if (dir.empty() || tokens <= 0 || iters <= 0) {
     std::fprintf(stderr, "usage: bench_prefill --model DIR [--tokens 512] [--iters 3] [--threads N]\n");

@@ -14,11 +14,16 @@ Status Init(const std::string& config_path, const std::string& out, uint64_t see
   auto config = model::ParseModelConfig(text);
   if (!config.ok()) return config.status().WithContext(config_path);
   DType dtype;
-  if (dtype_name == "f32") dtype = DType::F32;
-  else if (dtype_name == "bf16") dtype = DType::BF16;
-  else if (dtype_name == "f16") dtype = DType::F16;
-  else if (dtype_name == "fp8") dtype = DType::F8_E4M3;
-  else return Status::Error("--dtype: '" + dtype_name + "' is not one of f32, bf16, f16, fp8");
+  if (dtype_name == "f32")
+    dtype = DType::F32;
+  else if (dtype_name == "bf16")
+    dtype = DType::BF16;
+  else if (dtype_name == "f16")
+    dtype = DType::F16;
+  else if (dtype_name == "fp8")
+    dtype = DType::F8_E4M3;
+  else
+    return Status::Error("--dtype: '" + dtype_name + "' is not one of f32, bf16, f16, fp8");
   MINKE_RETURN_IF_ERROR(io::WriteRandomModel(*config, out, seed, dtype));
   std::printf("wrote %s/config.json and %s/model.safetensors\n", out.c_str(), out.c_str());
   return Status::Ok();

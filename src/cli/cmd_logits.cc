@@ -6,9 +6,9 @@
 // (row t = logits after tokens 0..t), no header. With --mtp: the logits of
 // MTP module 1, [T-1, vocab] (row i predicts token i+2). Without --out, one
 // line per row of space-separated values ("%.9g").
-#include <cstdio>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <sstream>
 
 #include "cli/commands.h"

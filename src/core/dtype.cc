@@ -115,7 +115,7 @@ uint8_t F32ToFp8E4M3(float f) {
   if (std::isnan(f)) return 0x7f;
   uint8_t sign = std::signbit(f) ? 0x80 : 0;
   float a = std::fmin(std::fabs(f), 448.0f);
-  if (a < std::ldexp(1.0f, -6)) {  // subnormal range: step 2^-9
+  if (a < std::ldexp(1.0f, -6)) {                                          // subnormal range: step 2^-9
     return sign | static_cast<uint8_t>(std::nearbyint(std::ldexp(a, 9)));  // may round to 8 = 2^-6
   }
   int e;

@@ -25,9 +25,7 @@ class Status {
     return msg_ ? *msg_ : kOk;
   }
   // Prefixes context, e.g. WithContext("config.json") -> "config.json: <msg>".
-  Status WithContext(const std::string& where) const {
-    return ok() ? *this : Status(where + ": " + *msg_);
-  }
+  Status WithContext(const std::string& where) const { return ok() ? *this : Status(where + ": " + *msg_); }
 
  private:
   explicit Status(std::string msg) : msg_(std::move(msg)) {}
@@ -38,8 +36,8 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}    // NOLINT: must be an error
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must be an error
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   Status status() const { return ok() ? Status::Ok() : std::get<Status>(v_); }
@@ -57,17 +55,16 @@ class Result {
 }  // namespace minke
 
 // Returns early from the enclosing function when a Status is not OK.
-#define MINKE_RETURN_IF_ERROR(expr)               \
-  do {                                            \
-    ::minke::Status _minke_st = (expr);           \
-    if (!_minke_st.ok()) return _minke_st;        \
+#define MINKE_RETURN_IF_ERROR(expr)        \
+  do {                                     \
+    ::minke::Status _minke_st = (expr);    \
+    if (!_minke_st.ok()) return _minke_st; \
   } while (0)
 
 #define MINKE_CONCAT_INNER(a, b) a##b
 #define MINKE_CONCAT(a, b) MINKE_CONCAT_INNER(a, b)
 // `MINKE_ASSIGN_OR_RETURN(auto x, MakeX());` unwraps a Result or returns its Status.
-#define MINKE_ASSIGN_OR_RETURN(lhs, rexpr)                             \
-  auto MINKE_CONCAT(_minke_r, __LINE__) = (rexpr);                     \
-  if (!MINKE_CONCAT(_minke_r, __LINE__).ok())                          \
-    return MINKE_CONCAT(_minke_r, __LINE__).status();                  \
+#define MINKE_ASSIGN_OR_RETURN(lhs, rexpr)                                                      \
+  auto MINKE_CONCAT(_minke_r, __LINE__) = (rexpr);                                              \
+  if (!MINKE_CONCAT(_minke_r, __LINE__).ok()) return MINKE_CONCAT(_minke_r, __LINE__).status(); \
   lhs = std::move(MINKE_CONCAT(_minke_r, __LINE__)).value()

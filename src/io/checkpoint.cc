@@ -22,8 +22,7 @@ bool IsPlainFileName(const std::string& f) {
 
 Result<std::unique_ptr<Checkpoint>> Checkpoint::Open(const std::string& dir) {
   struct stat st;
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return Status::Error(dir + ": not a directory");
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Status::Error(dir + ": not a directory");
   auto ck = std::unique_ptr<Checkpoint>(new Checkpoint());
   ck->dir_ = dir;
 

@@ -16,8 +16,11 @@ Status BindSlot(const Checkpoint& ck, const ModelConfig& c, const TensorSlot& s,
   const TensorView* v = ck.Find(s.name);
   if (v == nullptr) return Status::Error(ck.dir() + ": missing tensor '" + s.name + "'");
   used->insert(s.name);
-  auto err = [&](const std::string& msg) { return Status::Error(ck.FileOf(s.name) + ": tensor '" + s.name + "' " + msg); };
-  if (v->shape != s.shape) return err("has shape " + ShapeToString(v->shape) + ", config.json implies " + ShapeToString(s.shape));
+  auto err = [&](const std::string& msg) {
+    return Status::Error(ck.FileOf(s.name) + ": tensor '" + s.name + "' " + msg);
+  };
+  if (v->shape != s.shape)
+    return err("has shape " + ShapeToString(v->shape) + ", config.json implies " + ShapeToString(s.shape));
   if (!IsFloatWeightType(v->dtype))
     return err("has dtype " + std::string(DTypeName(v->dtype)) + ", expected F32, F16, BF16 or F8_E4M3");
   if (v->dtype == DType::F8_E4M3 && s.role != TensorRole::kLinear)
@@ -31,7 +34,8 @@ Status BindSlot(const Checkpoint& ck, const ModelConfig& c, const TensorSlot& s,
   l->block_cols = c.fp8_block_cols;
   const std::string sname = s.name + "_scale_inv";
   const TensorView* sv = ck.Find(sname);
-  if (sv == nullptr) return Status::Error(ck.dir() + ": missing tensor '" + sname + "' for F8_E4M3 weight '" + s.name + "'");
+  if (sv == nullptr)
+    return Status::Error(ck.dir() + ": missing tensor '" + sname + "' for F8_E4M3 weight '" + s.name + "'");
   used->insert(sname);
   std::vector<int64_t> want = {(s.shape[0] + l->block_rows - 1) / l->block_rows,
                                (s.shape[1] + l->block_cols - 1) / l->block_cols};

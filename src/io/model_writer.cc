@@ -19,7 +19,9 @@ std::vector<uint8_t> Encode(const std::vector<float>& v, DType dtype) {
   std::vector<uint8_t> out(v.size() * DTypeSize(dtype));
   for (size_t i = 0; i < v.size(); ++i) {
     switch (dtype) {
-      case DType::F32: std::memcpy(&out[i * 4], &v[i], 4); break;
+      case DType::F32:
+        std::memcpy(&out[i * 4], &v[i], 4);
+        break;
       case DType::BF16: {
         uint16_t h = F32ToBf16(v[i]);
         std::memcpy(&out[i * 2], &h, 2);
@@ -30,7 +32,8 @@ std::vector<uint8_t> Encode(const std::vector<float>& v, DType dtype) {
         std::memcpy(&out[i * 2], &h, 2);
         break;
       }
-      default: out[i] = F32ToFp8E4M3(v[i]);
+      default:
+        out[i] = F32ToFp8E4M3(v[i]);
     }
   }
   return out;
@@ -45,7 +48,8 @@ std::vector<float> QuantizeFp8Blocks(std::vector<float>* w, int64_t rows, int64_
     for (int64_t bj = 0; bj < nc; ++bj) {
       float amax = 0.0f;
       for (int64_t r = bi * br; r < std::min(rows, (bi + 1) * br); ++r)
-        for (int64_t cc = bj * bc; cc < std::min(cols, (bj + 1) * bc); ++cc) amax = std::fmax(amax, std::fabs((*w)[r * cols + cc]));
+        for (int64_t cc = bj * bc; cc < std::min(cols, (bj + 1) * bc); ++cc)
+          amax = std::fmax(amax, std::fabs((*w)[r * cols + cc]));
       float s = amax > 0.0f ? amax / 448.0f : 1.0f;
       scale[bi * nc + bj] = s;
       for (int64_t r = bi * br; r < std::min(rows, (bi + 1) * br); ++r)
@@ -78,9 +82,12 @@ Status WriteRandomModel(const model::ModelConfig& config, const std::string& dir
     for (int64_t d : s.shape) n *= d;
     std::vector<float> v(static_cast<size_t>(n));
     switch (s.role) {
-      case model::TensorRole::kNorm: std::fill(v.begin(), v.end(), 1.0f); break;
+      case model::TensorRole::kNorm:
+        std::fill(v.begin(), v.end(), 1.0f);
+        break;
       case model::TensorRole::kBias:
-      case model::TensorRole::kScoreBias: break;
+      case model::TensorRole::kScoreBias:
+        break;
       default:
         for (float& x : v) x = normal(rng);
     }

@@ -31,8 +31,8 @@ bool AsU64(const json& j, uint64_t* out) {
   return false;
 }
 
-Status ParseEntry(const std::string& name, const json& e, const uint8_t* base, uint64_t data_size,
-                  TensorView* view, std::pair<uint64_t, uint64_t>* range) {
+Status ParseEntry(const std::string& name, const json& e, const uint8_t* base, uint64_t data_size, TensorView* view,
+                  std::pair<uint64_t, uint64_t>* range) {
   auto err = [&](const std::string& msg) { return Status::Error("tensor '" + name + "': " + msg); };
   if (!e.is_object()) return err("entry is not a JSON object");
   for (const auto& [key, _] : e.items())
@@ -140,8 +140,8 @@ Status WriteSafetensors(const std::string& path, const std::vector<TensorToWrite
       return Status::Error(path + ": duplicate or reserved tensor name '" + t.name + "'");
     TensorView v{t.dtype, t.shape, t.data};
     uint64_t nbytes = v.nbytes();
-    header[t.name] = {{"dtype", std::string(DTypeName(t.dtype))}, {"shape", t.shape},
-                      {"data_offsets", {offset, offset + nbytes}}};
+    header[t.name] = {
+        {"dtype", std::string(DTypeName(t.dtype))}, {"shape", t.shape}, {"data_offsets", {offset, offset + nbytes}}};
     offset += nbytes;
   }
   std::string hdr = header.dump();

@@ -33,8 +33,7 @@ struct SafetensorsContents {
 };
 
 // Parses a whole safetensors image held in memory. `what` names it in errors.
-Result<SafetensorsContents> ParseSafetensors(const uint8_t* data, size_t size,
-                                             const std::string& what);
+Result<SafetensorsContents> ParseSafetensors(const uint8_t* data, size_t size, const std::string& what);
 
 // A safetensors file opened by mmap; the views live as long as this object.
 class SafetensorsFile {

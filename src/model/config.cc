@@ -14,21 +14,77 @@ using json = nlohmann::json;
 // Keys of generic Hugging Face configs (PretrainedConfig, generation
 // defaults, hub metadata) and DeepSeek training-only keys: accepted, unused.
 const std::set<std::string>& IgnoredKeys() {
-  static const std::set<std::string> keys = {
-      "_name_or_path", "_attn_implementation_autoset", "_commit_hash", "add_cross_attention", "architectures",
-      "auto_map", "aux_loss_alpha", "bad_words_ids", "begin_suppress_tokens", "bos_token_id",
-      "chunk_size_feed_forward", "cross_attention_hidden_size", "decoder_start_token_id", "diversity_penalty",
-      "do_sample", "dtype", "early_stopping", "encoder_no_repeat_ngram_size", "eos_token_id", "ep_size",
-      "exponential_decay_length_penalty", "finetuning_task", "forced_bos_token_id", "forced_eos_token_id",
-      "id2label", "initializer_range", "is_decoder", "is_encoder_decoder", "label2id", "length_penalty",
-      "max_length", "min_length", "no_repeat_ngram_size", "num_beam_groups", "num_beams",
-      "num_return_sequences", "output_attentions", "output_hidden_states", "output_router_logits",
-      "output_scores", "pad_token_id", "prefix", "pretraining_tp", "problem_type", "pruned_heads",
-      "remove_invalid_values", "repetition_penalty", "return_dict", "return_dict_in_generate",
-      "router_aux_loss_coef", "sep_token_id", "seq_aux", "suppress_tokens", "task_specific_params",
-      "temperature", "tf_legacy_loss", "tie_encoder_decoder", "tokenizer_class", "top_k", "top_p",
-      "torch_dtype", "torchscript", "transformers_version", "typical_p", "use_bfloat16", "use_cache",
-      "attention_dropout", "num_key_value_heads", "head_dim", "qk_head_dim", "mlp_bias"};
+  static const std::set<std::string> keys = {"_name_or_path",
+                                             "_attn_implementation_autoset",
+                                             "_commit_hash",
+                                             "add_cross_attention",
+                                             "architectures",
+                                             "auto_map",
+                                             "aux_loss_alpha",
+                                             "bad_words_ids",
+                                             "begin_suppress_tokens",
+                                             "bos_token_id",
+                                             "chunk_size_feed_forward",
+                                             "cross_attention_hidden_size",
+                                             "decoder_start_token_id",
+                                             "diversity_penalty",
+                                             "do_sample",
+                                             "dtype",
+                                             "early_stopping",
+                                             "encoder_no_repeat_ngram_size",
+                                             "eos_token_id",
+                                             "ep_size",
+                                             "exponential_decay_length_penalty",
+                                             "finetuning_task",
+                                             "forced_bos_token_id",
+                                             "forced_eos_token_id",
+                                             "id2label",
+                                             "initializer_range",
+                                             "is_decoder",
+                                             "is_encoder_decoder",
+                                             "label2id",
+                                             "length_penalty",
+                                             "max_length",
+                                             "min_length",
+                                             "no_repeat_ngram_size",
+                                             "num_beam_groups",
+                                             "num_beams",
+                                             "num_return_sequences",
+                                             "output_attentions",
+                                             "output_hidden_states",
+                                             "output_router_logits",
+                                             "output_scores",
+                                             "pad_token_id",
+                                             "prefix",
+                                             "pretraining_tp",
+                                             "problem_type",
+                                             "pruned_heads",
+                                             "remove_invalid_values",
+                                             "repetition_penalty",
+                                             "return_dict",
+                                             "return_dict_in_generate",
+                                             "router_aux_loss_coef",
+                                             "sep_token_id",
+                                             "seq_aux",
+                                             "suppress_tokens",
+                                             "task_specific_params",
+                                             "temperature",
+                                             "tf_legacy_loss",
+                                             "tie_encoder_decoder",
+                                             "tokenizer_class",
+                                             "top_k",
+                                             "top_p",
+                                             "torch_dtype",
+                                             "torchscript",
+                                             "transformers_version",
+                                             "typical_p",
+                                             "use_bfloat16",
+                                             "use_cache",
+                                             "attention_dropout",
+                                             "num_key_value_heads",
+                                             "head_dim",
+                                             "qk_head_dim",
+                                             "mlp_bias"};
   return keys;
 }
 
@@ -103,9 +159,17 @@ Status ParseRope(const json& j, ModelConfig* c) {
   }
   if (!rope) return Status::Ok();
   if (!rope->is_object()) return Status::Error(std::string("'") + where + "' must be an object or null");
-  static const std::set<std::string> known = {"type", "rope_type", "factor", "original_max_position_embeddings",
-                                              "beta_fast", "beta_slow", "mscale", "mscale_all_dim",
-                                              "rope_theta", "attention_factor", "partial_rotary_factor"};
+  static const std::set<std::string> known = {"type",
+                                              "rope_type",
+                                              "factor",
+                                              "original_max_position_embeddings",
+                                              "beta_fast",
+                                              "beta_slow",
+                                              "mscale",
+                                              "mscale_all_dim",
+                                              "rope_theta",
+                                              "attention_factor",
+                                              "partial_rotary_factor"};
   for (const auto& [k, _] : rope->items())
     if (!known.count(k)) return Status::Error(std::string("unknown key '") + where + "." + k + "'");
   Reader r(*rope);
@@ -141,14 +205,19 @@ Status Validate(const ModelConfig& c) {
   auto positive = [](int64_t v, const char* key) {
     return v > 0 ? Status::Ok() : Status::Error("key '" + std::string(key) + "' must be > 0, got " + std::to_string(v));
   };
-  for (auto [v, k] : {std::pair{c.vocab_size, "vocab_size"}, {c.hidden_size, "hidden_size"},
-                      {c.num_hidden_layers, "num_hidden_layers"}, {c.num_attention_heads, "num_attention_heads"},
-                      {c.kv_lora_rank, "kv_lora_rank"}, {c.qk_rope_head_dim, "qk_rope_head_dim"},
-                      {c.v_head_dim, "v_head_dim"}, {c.max_position_embeddings, "max_position_embeddings"}})
+  for (auto [v, k] : {std::pair{c.vocab_size, "vocab_size"},
+                      {c.hidden_size, "hidden_size"},
+                      {c.num_hidden_layers, "num_hidden_layers"},
+                      {c.num_attention_heads, "num_attention_heads"},
+                      {c.kv_lora_rank, "kv_lora_rank"},
+                      {c.qk_rope_head_dim, "qk_rope_head_dim"},
+                      {c.v_head_dim, "v_head_dim"},
+                      {c.max_position_embeddings, "max_position_embeddings"}})
     MINKE_RETURN_IF_ERROR(positive(v, k));
   if (c.qk_nope_head_dim < 0) return Status::Error("key 'qk_nope_head_dim' must be >= 0");
   if (c.q_lora_rank < 0) return Status::Error("key 'q_lora_rank' must be >= 0 or null");
-  if (c.qk_rope_head_dim % 2) return Status::Error("key 'qk_rope_head_dim' must be even, got " + std::to_string(c.qk_rope_head_dim));
+  if (c.qk_rope_head_dim % 2)
+    return Status::Error("key 'qk_rope_head_dim' must be even, got " + std::to_string(c.qk_rope_head_dim));
   if (c.num_nextn_predict_layers < 0) return Status::Error("key 'num_nextn_predict_layers' must be >= 0");
   if (c.rms_norm_eps <= 0) return Status::Error("key 'rms_norm_eps' must be > 0");
   if (c.rope_theta <= 0) return Status::Error("key 'rope_theta' must be > 0");
@@ -194,10 +263,14 @@ Status CheckSizes(const ModelConfig& c) {
                                     std::to_string(max) + " minke supports");
   };
   MINKE_RETURN_IF_ERROR(at_most(c.vocab_size, kMaxVocab, "vocab_size"));
-  for (auto [v, k] : {std::pair{c.hidden_size, "hidden_size"}, {c.intermediate_size, "intermediate_size"},
-                      {c.moe_intermediate_size, "moe_intermediate_size"}, {c.num_attention_heads, "num_attention_heads"},
-                      {c.q_lora_rank, "q_lora_rank"}, {c.kv_lora_rank, "kv_lora_rank"},
-                      {c.qk_nope_head_dim, "qk_nope_head_dim"}, {c.qk_rope_head_dim, "qk_rope_head_dim"},
+  for (auto [v, k] : {std::pair{c.hidden_size, "hidden_size"},
+                      {c.intermediate_size, "intermediate_size"},
+                      {c.moe_intermediate_size, "moe_intermediate_size"},
+                      {c.num_attention_heads, "num_attention_heads"},
+                      {c.q_lora_rank, "q_lora_rank"},
+                      {c.kv_lora_rank, "kv_lora_rank"},
+                      {c.qk_nope_head_dim, "qk_nope_head_dim"},
+                      {c.qk_rope_head_dim, "qk_rope_head_dim"},
                       {c.v_head_dim, "v_head_dim"}})
     MINKE_RETURN_IF_ERROR(at_most(v, kMaxDim, k));
   MINKE_RETURN_IF_ERROR(at_most(c.num_hidden_layers, kMaxLayers, "num_hidden_layers"));
@@ -214,8 +287,10 @@ Status CheckSizes(const ModelConfig& c) {
   const double attn = (Q > 0 ? Q * D + H * (dn + dr) * Q : H * (dn + dr) * D) + (R + dr) * D + H * (dn + dv) * R +
                       D * H * dv + Q + R + dr + 3 * D;
   const double E = c.n_routed_experts;
-  const double ffn = E > 0 ? 3 * D * std::max<double>(c.intermediate_size, (E + c.n_shared_experts) * c.moe_intermediate_size) + E * D + E
-                           : 3 * D * c.intermediate_size;
+  const double ffn =
+      E > 0 ? 3 * D * std::max<double>(c.intermediate_size, (E + c.n_shared_experts) * c.moe_intermediate_size) +
+                  E * D + E
+            : 3 * D * c.intermediate_size;
   const double total = blocks * (attn + ffn + 2 * D * D + 3 * D) + (2.0 + 2.0 * c.num_nextn_predict_layers) * V * D;
   if (total > 1e15)
     return Status::Error("the sizes in this config imply about " + std::to_string(total) +
@@ -232,14 +307,40 @@ Result<ModelConfig> ParseModelConfig(const std::string& text) {
   if (j.is_discarded()) return Status::Error("not valid JSON");
   if (!j.is_object()) return Status::Error("top level is not a JSON object");
 
-  static const std::set<std::string> used = {
-      "model_type", "vocab_size", "hidden_size", "intermediate_size", "moe_intermediate_size",
-      "num_hidden_layers", "num_nextn_predict_layers", "num_attention_heads", "q_lora_rank", "kv_lora_rank",
-      "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim", "attention_bias", "rope_interleave", "rope_theta",
-      "rope_scaling", "rope_parameters", "max_position_embeddings", "rms_norm_eps", "n_routed_experts",
-      "n_shared_experts", "num_experts_per_tok", "first_k_dense_replace", "moe_layer_freq", "n_group",
-      "topk_group", "topk_method", "scoring_func", "norm_topk_prob", "routed_scaling_factor",
-      "tie_word_embeddings", "hidden_act", "quantization_config"};
+  static const std::set<std::string> used = {"model_type",
+                                             "vocab_size",
+                                             "hidden_size",
+                                             "intermediate_size",
+                                             "moe_intermediate_size",
+                                             "num_hidden_layers",
+                                             "num_nextn_predict_layers",
+                                             "num_attention_heads",
+                                             "q_lora_rank",
+                                             "kv_lora_rank",
+                                             "qk_nope_head_dim",
+                                             "qk_rope_head_dim",
+                                             "v_head_dim",
+                                             "attention_bias",
+                                             "rope_interleave",
+                                             "rope_theta",
+                                             "rope_scaling",
+                                             "rope_parameters",
+                                             "max_position_embeddings",
+                                             "rms_norm_eps",
+                                             "n_routed_experts",
+                                             "n_shared_experts",
+                                             "num_experts_per_tok",
+                                             "first_k_dense_replace",
+                                             "moe_layer_freq",
+                                             "n_group",
+                                             "topk_group",
+                                             "topk_method",
+                                             "scoring_func",
+                                             "norm_topk_prob",
+                                             "routed_scaling_factor",
+                                             "tie_word_embeddings",
+                                             "hidden_act",
+                                             "quantization_config"};
   for (const auto& [k, _] : j.items())
     if (!used.count(k) && !IgnoredKeys().count(k)) return Status::Error("unknown key '" + k + "'");
 
@@ -290,16 +391,23 @@ Result<ModelConfig> ParseModelConfig(const std::string& text) {
   std::string s;
   if (r.Has("topk_method")) {
     r.String("topk_method", &s);
-    if (s == "greedy") c.topk_method = TopkMethod::kGreedy;
-    else if (s == "group_limited_greedy") c.topk_method = TopkMethod::kGroupLimitedGreedy;
-    else if (s == "noaux_tc") c.topk_method = TopkMethod::kNoauxTc;
-    else r.Fail("key 'topk_method': '" + s + "' is not one of greedy, group_limited_greedy, noaux_tc");
+    if (s == "greedy")
+      c.topk_method = TopkMethod::kGreedy;
+    else if (s == "group_limited_greedy")
+      c.topk_method = TopkMethod::kGroupLimitedGreedy;
+    else if (s == "noaux_tc")
+      c.topk_method = TopkMethod::kNoauxTc;
+    else
+      r.Fail("key 'topk_method': '" + s + "' is not one of greedy, group_limited_greedy, noaux_tc");
   }
   if (r.Has("scoring_func")) {
     r.String("scoring_func", &s);
-    if (s == "softmax") c.scoring_func = ScoringFunc::kSoftmax;
-    else if (s == "sigmoid") c.scoring_func = ScoringFunc::kSigmoid;
-    else r.Fail("key 'scoring_func': '" + s + "' is not softmax or sigmoid");
+    if (s == "softmax")
+      c.scoring_func = ScoringFunc::kSoftmax;
+    else if (s == "sigmoid")
+      c.scoring_func = ScoringFunc::kSigmoid;
+    else
+      r.Fail("key 'scoring_func': '" + s + "' is not softmax or sigmoid");
   }
   if (r.Has("hidden_act")) {
     s.clear();
@@ -310,7 +418,8 @@ Result<ModelConfig> ParseModelConfig(const std::string& text) {
   r.Bool("mlp_bias", &mlp_bias);
   if (mlp_bias) r.Fail("key 'mlp_bias': true is not supported");
   MINKE_RETURN_IF_ERROR(r.status());
-  if (r.Has("head_dim") && j["head_dim"] != c.qk_rope_head_dim && j["head_dim"] != c.qk_nope_head_dim + c.qk_rope_head_dim)
+  if (r.Has("head_dim") && j["head_dim"] != c.qk_rope_head_dim &&
+      j["head_dim"] != c.qk_nope_head_dim + c.qk_rope_head_dim)
     return Status::Error("key 'head_dim' " + j["head_dim"].dump() + " fits neither qk_rope_head_dim nor qk_head_dim");
   if (r.Has("qk_head_dim") && j["qk_head_dim"] != c.qk_head_dim())
     return Status::Error("key 'qk_head_dim' " + j["qk_head_dim"].dump() + " != qk_nope_head_dim + qk_rope_head_dim");

@@ -50,7 +50,8 @@ class LayoutBuilder {
       Add(p + ".mlp.gate.e_score_correction_bias", {E}, TensorRole::kScoreBias, &m.e_score_correction_bias,
           /*optional=*/c_.model_type != ModelType::kDeepseekV3);
     m.experts.resize(E);
-    for (int64_t e = 0; e < E; ++e) Mlp(p + ".mlp.experts." + std::to_string(e), c_.moe_intermediate_size, &m.experts[e]);
+    for (int64_t e = 0; e < E; ++e)
+      Mlp(p + ".mlp.experts." + std::to_string(e), c_.moe_intermediate_size, &m.experts[e]);
     m.has_shared = c_.n_shared_experts > 0;
     if (m.has_shared) Mlp(p + ".mlp.shared_experts", c_.n_shared_experts * c_.moe_intermediate_size, &m.shared_experts);
   }

@@ -16,8 +16,8 @@ constexpr double kLatentNormEps = 1e-6;
 
 void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, const float* x, int64_t T,
                 const int64_t* positions, float* out) {
-  const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim,
-                dv = c.v_head_dim, dqk = dn + dr, R = c.kv_lora_rank;
+  const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim, dv = c.v_head_dim,
+                dqk = dn + dr, R = c.kv_lora_rank;
   std::vector<float> cos, sin;
   RopeCosSin(rope, positions, T, &cos, &sin);
 
@@ -67,8 +67,8 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
       kernels::Sgemm(false, true, rows, keys, dqk, rope.softmax_scale, q.data() + i0 * H * dqk + h * dqk, H * dqk,
                      k.data() + h * dqk, H * dqk, 0.0f, s.data(), keys);
       kernels::SoftmaxRows(s.data(), rows, keys, valid.data());
-      kernels::Sgemm(false, false, rows, dv, keys, 1.0f, s.data(), keys, kv.data() + h * (dn + dv) + dn,
-                     H * (dn + dv), 0.0f, o.data() + i0 * H * dv + h * dv, H * dv);
+      kernels::Sgemm(false, false, rows, dv, keys, 1.0f, s.data(), keys, kv.data() + h * (dn + dv) + dn, H * (dn + dv),
+                     0.0f, o.data() + i0 * H * dv + h * dv, H * dv);
     }
   }
   LinearForward(w.o_proj, o.data(), T, out);

@@ -12,16 +12,14 @@ namespace {
 void TopK(const float* v, int64_t n, int64_t k, int32_t* out, std::vector<int32_t>* scratch) {
   scratch->resize(n);
   std::iota(scratch->begin(), scratch->end(), 0);
-  std::partial_sort(scratch->begin(), scratch->begin() + k, scratch->end(), [v](int32_t a, int32_t b) {
-    return v[a] > v[b] || (v[a] == v[b] && a < b);
-  });
+  std::partial_sort(scratch->begin(), scratch->begin() + k, scratch->end(),
+                    [v](int32_t a, int32_t b) { return v[a] > v[b] || (v[a] == v[b] && a < b); });
   std::copy(scratch->begin(), scratch->begin() + k, out);
 }
 
 }  // namespace
 
-void Route(const ModelConfig& c, const float* logits, const float* bias, int64_t T, int32_t* experts,
-           float* weights) {
+void Route(const ModelConfig& c, const float* logits, const float* bias, int64_t T, int32_t* experts, float* weights) {
   const int64_t E = c.n_routed_experts, K = c.num_experts_per_tok, G = c.n_group;
   const int64_t per_group = E / G;
   std::vector<float> scores(E), choice(E), group_score(G);

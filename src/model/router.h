@@ -23,7 +23,6 @@ namespace minke::model {
 
 // logits [T, E]; bias [E] or nullptr; outputs experts/weights [T, top_k],
 // experts in descending order of choice score.
-void Route(const ModelConfig& c, const float* logits, const float* bias, int64_t T, int32_t* experts,
-           float* weights);
+void Route(const ModelConfig& c, const float* logits, const float* bias, int64_t T, int32_t* experts, float* weights);
 
 }  // namespace minke::model

@@ -10,7 +10,9 @@
 namespace minke::model {
 
 Transformer::Transformer(ModelConfig config, ModelWeights weights, std::any storage)
-    : config_(std::move(config)), weights_(std::move(weights)), rope_(MakeRope(config_)),
+    : config_(std::move(config)),
+      weights_(std::move(weights)),
+      rope_(MakeRope(config_)),
       storage_(std::move(storage)) {}
 
 Status Transformer::CheckTokens(const std::vector<int32_t>& tokens) const {
@@ -40,8 +42,8 @@ void Transformer::BlockForward(const BlockWeights& b, float* h, int64_t T, const
   for (int64_t i = 0; i < T * D; ++i) h[i] += delta[i];
 }
 
-Status Transformer::Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits,
-                            std::vector<float>* hidden, LogitRows rows) const {
+Status Transformer::Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits, std::vector<float>* hidden,
+                            LogitRows rows) const {
   MINKE_RETURN_IF_ERROR(CheckTokens(tokens));
   const int64_t T = static_cast<int64_t>(tokens.size()), D = config_.hidden_size;
   std::vector<int64_t> positions(T);
@@ -62,11 +64,12 @@ Status Transformer::MtpForward(const std::vector<int32_t>& tokens, const std::ve
   MINKE_RETURN_IF_ERROR(CheckTokens(tokens));
   const int64_t T = static_cast<int64_t>(tokens.size()), D = config_.hidden_size;
   if (depth < 1 || depth > static_cast<int>(weights_.mtp.size()))
-    return Status::Error("MTP depth " + std::to_string(depth) + " not in this model (num_nextn_predict_layers = " +
-                         std::to_string(weights_.mtp.size()) + ")");
+    return Status::Error("MTP depth " + std::to_string(depth) +
+                         " not in this model (num_nextn_predict_layers = " + std::to_string(weights_.mtp.size()) + ")");
   if (static_cast<int64_t>(hidden.size()) != T * D) return Status::Error("MTP: hidden states do not match the tokens");
-  if (T <= depth) return Status::Error("MTP depth " + std::to_string(depth) + " needs more than " +
-                                       std::to_string(depth) + " tokens");
+  if (T <= depth)
+    return Status::Error("MTP depth " + std::to_string(depth) + " needs more than " + std::to_string(depth) +
+                         " tokens");
   std::vector<float> h(hidden);  // h^{k-1}, rows 0..T-k
   for (int k = 1; k <= depth; ++k) {
     const MtpWeights& m = weights_.mtp[k - 1];

@@ -38,8 +38,8 @@ class Transformer {
   // Logits [T, vocab] (or [1, vocab] for kLast) for `tokens` at positions
   // 0..T-1. If `hidden` is non-null it receives the final normed hidden
   // states [T, D] (the input of lm_head, which MTP consumes).
-  Status Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits,
-                 std::vector<float>* hidden = nullptr, LogitRows rows = LogitRows::kAll) const;
+  Status Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits, std::vector<float>* hidden = nullptr,
+                 LogitRows rows = LogitRows::kAll) const;
 
   // Logits of MTP module `depth` (1-based): row i predicts token i+depth+1,
   // so there are T-depth rows. `hidden` is Forward()'s final hidden output.

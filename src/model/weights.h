@@ -24,14 +24,14 @@ struct Linear {
 
 // Multi-head Latent Attention (DeepSeek-V2 §2.1).
 struct MlaWeights {
-  Linear q_a_proj;             // [q_lora_rank, D]    W^DQ  (empty without q_lora)
-  TensorView q_a_layernorm;    // [q_lora_rank]
-  Linear q_b_proj;             // [H*(dn+dr), q_lora] [W^UQ; W^QR]
-  Linear q_proj;               // [H*(dn+dr), D]      (V2-Lite: no query compression)
-  Linear kv_a_proj_with_mqa;   // [kv_lora+dr, D]     [W^DKV; W^KR]
-  TensorView kv_a_layernorm;   // [kv_lora_rank]
-  Linear kv_b_proj;            // [H*(dn+dv), kv_lora] [W^UK; W^UV]
-  Linear o_proj;               // [D, H*dv]           W^O
+  Linear q_a_proj;            // [q_lora_rank, D]    W^DQ  (empty without q_lora)
+  TensorView q_a_layernorm;   // [q_lora_rank]
+  Linear q_b_proj;            // [H*(dn+dr), q_lora] [W^UQ; W^QR]
+  Linear q_proj;              // [H*(dn+dr), D]      (V2-Lite: no query compression)
+  Linear kv_a_proj_with_mqa;  // [kv_lora+dr, D]     [W^DKV; W^KR]
+  TensorView kv_a_layernorm;  // [kv_lora_rank]
+  Linear kv_b_proj;           // [H*(dn+dv), kv_lora] [W^UK; W^UV]
+  Linear o_proj;              // [D, H*dv]           W^O
 };
 
 // SwiGLU FFN: down(silu(gate(x)) * up(x)).

@@ -8,7 +8,8 @@ namespace minke {
 namespace {
 
 TEST(DType, Bf16RoundTripAndRounding) {
-  for (float f : {0.0f, 1.0f, -2.5f, 3.140625f, std::ldexp(1.0f, -100), 65280.0f}) EXPECT_EQ(Bf16ToF32(F32ToBf16(f)), f);
+  for (float f : {0.0f, 1.0f, -2.5f, 3.140625f, std::ldexp(1.0f, -100), 65280.0f})
+    EXPECT_EQ(Bf16ToF32(F32ToBf16(f)), f);
   // 1 + 2^-8 is halfway between bf16 neighbours 1 and 1 + 2^-7: ties to even (1).
   EXPECT_EQ(Bf16ToF32(F32ToBf16(1.0f + std::ldexp(1.0f, -8))), 1.0f);
   EXPECT_EQ(Bf16ToF32(F32ToBf16(1.0f + 3 * std::ldexp(1.0f, -8))), 1.0f + std::ldexp(1.0f, -6));

@@ -80,11 +80,11 @@ TEST(Ops, DequantizeFp8Blocks) {
   q[14] = 0x40;
   std::vector<float> scale = {1, 2, 3, 4, 5, 6}, out(15);
   DequantizeRows(DType::F8_E4M3, q.data(), scale.data(), 3, 5, 2, 2, out.data());
-  EXPECT_EQ(out[0], 1.0f);   // block (0,0)
-  EXPECT_EQ(out[2], 2.0f);   // block (0,1)
-  EXPECT_EQ(out[4], 3.0f);   // block (0,2), partial
-  EXPECT_EQ(out[10], 4.0f);  // row 2 -> block row 1
-  EXPECT_EQ(out[14], 12.0f); // 2.0 * 6
+  EXPECT_EQ(out[0], 1.0f);    // block (0,0)
+  EXPECT_EQ(out[2], 2.0f);    // block (0,1)
+  EXPECT_EQ(out[4], 3.0f);    // block (0,2), partial
+  EXPECT_EQ(out[10], 4.0f);   // row 2 -> block row 1
+  EXPECT_EQ(out[14], 12.0f);  // 2.0 * 6
 }
 
 }  // namespace

@@ -58,7 +58,8 @@ TEST_P(Golden, LogitsMatchTransformers) {
   const TensorView& ids_view = g.at("input_ids");
   ASSERT_EQ(ids_view.dtype, DType::I64);
   std::vector<int32_t> ids;
-  for (int64_t i = 0; i < ids_view.numel(); ++i) ids.push_back(static_cast<int32_t>(static_cast<const int64_t*>(ids_view.data)[i]));
+  for (int64_t i = 0; i < ids_view.numel(); ++i)
+    ids.push_back(static_cast<int32_t>(static_cast<const int64_t*>(ids_view.data)[i]));
 
   auto lm = io::LoadModel(dir);
   ASSERT_TRUE(lm.ok()) << lm.status().message();
@@ -80,8 +81,7 @@ TEST_P(Golden, LogitsMatchTransformers) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, Golden, ::testing::ValuesIn(Cases()),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Fixtures, Golden, ::testing::ValuesIn(Cases()), [](const auto& info) { return info.param; });
 
 TEST(GoldenFixtures, Present) { EXPECT_GE(Cases().size(), 5u) << "tests/fixtures/model/ is missing cases"; }
 

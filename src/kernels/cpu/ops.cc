@@ -64,8 +64,8 @@ void ApplyRope(float* x, int64_t T, int64_t n_vec, int64_t dim, int64_t stride_t
   }
 }
 
-void DequantizeRows(DType dtype, const void* src, const float* block_scale_inv, int64_t rows, int64_t cols,
-                    int64_t br, int64_t bc, float* dst) {
+void DequantizeRows(DType dtype, const void* src, const float* block_scale_inv, int64_t rows, int64_t cols, int64_t br,
+                    int64_t bc, float* dst) {
   size_t esize = DTypeSize(dtype);
   int64_t n_col_blocks = (cols + bc - 1) / bc;
 #pragma omp parallel for if (rows * cols > 65536)
