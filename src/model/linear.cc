@@ -25,6 +25,13 @@ void LinearForward(const Linear& l, const float* x, int64_t T, float* y) {
   }
 }
 
+std::vector<float> DequantizeLinear(const Linear& l) {
+  std::vector<float> w(static_cast<size_t>(l.out() * l.in()));
+  kernels::DequantizeRows(l.weight.dtype, l.weight.data, static_cast<const float*>(l.weight_scale_inv.data), l.out(),
+                          l.in(), l.block_rows, l.block_cols, w.data());
+  return w;
+}
+
 std::vector<float> ToF32(const TensorView& v) {
   std::vector<float> out(static_cast<size_t>(v.numel()));
   ConvertToF32(v.dtype, v.data, out.data(), out.size());

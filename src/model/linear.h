@@ -13,6 +13,9 @@ namespace minke::model {
 // first (per call, into a per-thread buffer), so compute is always fp32.
 void LinearForward(const Linear& l, const float* x, int64_t T, float* y);
 
+// The weight as float32 [out, in] (dequantized if stored narrower).
+std::vector<float> DequantizeLinear(const Linear& l);
+
 // A float32 copy of a (small) stored vector, e.g. a norm weight.
 std::vector<float> ToF32(const TensorView& v);
 

@@ -9,20 +9,102 @@
 #include "model/linear.h"
 
 namespace minke::model {
+namespace {
 
 // DeepSeek's modeling code builds q_a_layernorm and kv_a_layernorm with the
 // RMSNorm default eps, not config.rms_norm_eps.
 constexpr double kLatentNormEps = 1e-6;
 
+struct Dims {
+  int64_t H, dn, dr, dv, dqk, R;
+  explicit Dims(const ModelConfig& c)
+      : H(c.num_attention_heads),
+        dn(c.qk_nope_head_dim),
+        dr(c.qk_rope_head_dim),
+        dv(c.v_head_dim),
+        dqk(c.qk_nope_head_dim + c.qk_rope_head_dim),
+        R(c.kv_lora_rank) {}
+};
+
+// Expanded form for one segment: queries q [n, H, dqk] (row stride H*dqk),
+// keys/values up-projected from the cache rows [0, start + n).
+void AttendExpanded(const Dims& d, const MlaWeights& w, const Rope& rope, const AttnSegment& s, const float* q,
+                    float* o) {
+  const int64_t keys = s.start + s.n, row = d.R + d.dr;
+  std::vector<float> c_kv(static_cast<size_t>(keys * d.R));
+  for (int64_t j = 0; j < keys; ++j) std::memcpy(&c_kv[j * d.R], s.cache + j * row, d.R * sizeof(float));
+  std::vector<float> kv(static_cast<size_t>(keys * d.H * (d.dn + d.dv)));  // per head [k_nope; v]
+  LinearForward(w.kv_b_proj, c_kv.data(), keys, kv.data());
+  std::vector<float> k(static_cast<size_t>(keys * d.H * d.dqk));  // per head [k_nope; k_pe]
+  for (int64_t j = 0; j < keys; ++j)
+    for (int64_t h = 0; h < d.H; ++h) {
+      std::memcpy(&k[(j * d.H + h) * d.dqk], &kv[(j * d.H + h) * (d.dn + d.dv)], d.dn * sizeof(float));
+      std::memcpy(&k[(j * d.H + h) * d.dqk + d.dn], s.cache + j * row + d.R, d.dr * sizeof(float));
+    }
+  // Per (head, block of queries): a block needs keys only up to its last row.
+  constexpr int64_t kBlock = 256;
+  const int64_t n_blocks = (s.n + kBlock - 1) / kBlock;
+#pragma omp parallel
+  {
+    std::vector<float> p(static_cast<size_t>(std::min(kBlock, s.n) * keys));
+    std::vector<int64_t> valid(kBlock);
+#pragma omp for schedule(dynamic)
+    for (int64_t job = 0; job < d.H * n_blocks; ++job) {
+      const int64_t h = job % d.H, i0 = (job / d.H) * kBlock, rows = std::min(kBlock, s.n - i0);
+      const int64_t nk = s.start + i0 + rows;
+      for (int64_t r = 0; r < rows; ++r) valid[r] = s.start + i0 + r + 1;
+      kernels::Sgemm(false, true, rows, nk, d.dqk, rope.softmax_scale, q + i0 * d.H * d.dqk + h * d.dqk,
+                     d.H * d.dqk, k.data() + h * d.dqk, d.H * d.dqk, 0.0f, p.data(), nk);
+      kernels::SoftmaxRows(p.data(), rows, nk, valid.data());
+      kernels::Sgemm(false, false, rows, d.dv, nk, 1.0f, p.data(), nk, kv.data() + h * (d.dn + d.dv) + d.dn,
+                     d.H * (d.dn + d.dv), 0.0f, o + i0 * d.H * d.dv + h * d.dv, d.H * d.dv);
+    }
+  }
+}
+
+// Absorbed form for one segment: attends over the latent cache directly.
+// W^UK_h = kv_b rows [h*(dn+dv), +dn), W^UV_h = rows [h*(dn+dv)+dn, +dv).
+void AttendAbsorbed(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q,
+                    const float* w_ukv, float* o) {
+  const int64_t keys = s.start + s.n, row = d.R + d.dr;
+#pragma omp parallel
+  {
+    std::vector<float> q_lat(static_cast<size_t>(s.n * row)), p(static_cast<size_t>(s.n * keys)),
+        o_lat(static_cast<size_t>(s.n * d.R));
+    std::vector<int64_t> valid(s.n);
+    for (int64_t i = 0; i < s.n; ++i) valid[i] = s.start + i + 1;
+#pragma omp for schedule(dynamic)
+    for (int64_t h = 0; h < d.H; ++h) {
+      const float* w_uk = w_ukv + h * (d.dn + d.dv) * d.R;
+      const float* w_uv = w_uk + d.dn * d.R;
+      // q_lat = [q_nope W^UK_h ; q_pe]  [n, R + dr], matching cache rows [c_kv; k_pe].
+      kernels::Sgemm(false, false, s.n, d.R, d.dn, 1.0f, q + h * d.dqk, d.H * d.dqk, w_uk, d.R, 0.0f, q_lat.data(),
+                     row);
+      for (int64_t i = 0; i < s.n; ++i)
+        std::memcpy(&q_lat[i * row + d.R], q + i * d.H * d.dqk + h * d.dqk + d.dn, d.dr * sizeof(float));
+      kernels::Sgemm(false, true, s.n, keys, row, rope.softmax_scale, q_lat.data(), row, s.cache, row, 0.0f, p.data(),
+                     keys);
+      kernels::SoftmaxRows(p.data(), s.n, keys, valid.data());
+      kernels::Sgemm(false, false, s.n, d.R, keys, 1.0f, p.data(), keys, s.cache, row, 0.0f, o_lat.data(), d.R);
+      kernels::Sgemm(false, true, s.n, d.dv, d.R, 1.0f, o_lat.data(), d.R, w_uv, d.R, 0.0f, o + h * d.dv, d.H * d.dv);
+    }
+  }
+}
+
+}  // namespace
+
 void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, const float* x, int64_t T,
-                const int64_t* positions, float* out) {
-  const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim, dv = c.v_head_dim,
-                dqk = dn + dr, R = c.kv_lora_rank;
+                const std::vector<AttnSegment>& segments, float* out) {
+  const Dims d(c);
+  const int64_t row = d.R + d.dr;
+  std::vector<int64_t> positions(T);
+  for (const AttnSegment& s : segments)
+    for (int64_t i = 0; i < s.n; ++i) positions[s.row0 + i] = s.start + i;
   std::vector<float> cos, sin;
-  RopeCosSin(rope, positions, T, &cos, &sin);
+  RopeCosSin(rope, positions.data(), T, &cos, &sin);
 
   // Queries [T, H, dqk], with RoPE on each head's last dr dims.
-  std::vector<float> q(static_cast<size_t>(T * H * dqk));
+  std::vector<float> q(static_cast<size_t>(T * d.H * d.dqk));
   if (c.q_lora_rank > 0) {
     std::vector<float> cq(static_cast<size_t>(T * c.q_lora_rank));
     LinearForward(w.q_a_proj, x, T, cq.data());
@@ -31,45 +113,30 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
   } else {
     LinearForward(w.q_proj, x, T, q.data());
   }
-  kernels::ApplyRope(q.data() + dn, T, H, dr, H * dqk, dqk, cos.data(), sin.data(), rope.interleaved);
+  kernels::ApplyRope(q.data() + d.dn, T, d.H, d.dr, d.H * d.dqk, d.dqk, cos.data(), sin.data(), rope.interleaved);
 
-  // Latent c_kv [T, R] and the shared decoupled key k_pe [T, dr].
-  std::vector<float> kv_a(static_cast<size_t>(T * (R + dr)));
+  // [c_kv; k_pe] rows: normalise the latent, rotate the key, append to each cache.
+  std::vector<float> kv_a(static_cast<size_t>(T * row));
   LinearForward(w.kv_a_proj_with_mqa, x, T, kv_a.data());
-  kernels::ApplyRope(kv_a.data() + R, T, 1, dr, R + dr, 0, cos.data(), sin.data(), rope.interleaved);
-  std::vector<float> c_kv(static_cast<size_t>(T * R));
-  for (int64_t t = 0; t < T; ++t) std::memcpy(&c_kv[t * R], &kv_a[t * (R + dr)], R * sizeof(float));
-  RmsNormForward(w.kv_a_layernorm, c_kv.data(), T, R, kLatentNormEps, c_kv.data());
+  kernels::ApplyRope(kv_a.data() + d.R, T, 1, d.dr, row, 0, cos.data(), sin.data(), rope.interleaved);
+  std::vector<float> kv_norm = ToF32(w.kv_a_layernorm);
+  kernels::RmsNormStrided(kv_a.data(), T, d.R, row, kv_norm.data(), static_cast<float>(kLatentNormEps));
+  for (const AttnSegment& s : segments)
+    std::memcpy(s.cache + s.start * row, &kv_a[s.row0 * row], s.n * row * sizeof(float));
 
-  // Up-project to per-head [k_nope; v] [T, H, dn+dv]; keys [T, H, dqk].
-  std::vector<float> kv(static_cast<size_t>(T * H * (dn + dv)));
-  LinearForward(w.kv_b_proj, c_kv.data(), T, kv.data());
-  std::vector<float> k(static_cast<size_t>(T * H * dqk));
-  for (int64_t t = 0; t < T; ++t)
-    for (int64_t h = 0; h < H; ++h) {
-      std::memcpy(&k[(t * H + h) * dqk], &kv[(t * H + h) * (dn + dv)], dn * sizeof(float));
-      std::memcpy(&k[(t * H + h) * dqk + dn], &kv_a[t * (R + dr) + R], dr * sizeof(float));
-    }
+  // The absorbed form needs W^UKV as float32 [H*(dn+dv), R].
+  std::vector<float> w_ukv;
+  bool any_absorbed = false;
+  for (const AttnSegment& s : segments) any_absorbed |= s.form == MlaForm::kAbsorbed;
+  if (any_absorbed) w_ukv = DequantizeLinear(w.kv_b_proj);
 
-  // Causal attention per (head, block of queries): a query block only needs
-  // the keys up to its last row, which skips the masked upper triangle.
-  constexpr int64_t kBlock = 256;
-  const int64_t n_blocks = (T + kBlock - 1) / kBlock;
-  std::vector<float> o(static_cast<size_t>(T * H * dv));
-#pragma omp parallel
-  {
-    std::vector<float> s(static_cast<size_t>(kBlock * T));
-    std::vector<int64_t> valid(kBlock);
-#pragma omp for schedule(dynamic)
-    for (int64_t job = 0; job < H * n_blocks; ++job) {
-      const int64_t h = job % H, i0 = (job / H) * kBlock, rows = std::min(kBlock, T - i0), keys = i0 + rows;
-      for (int64_t r = 0; r < rows; ++r) valid[r] = i0 + r + 1;
-      kernels::Sgemm(false, true, rows, keys, dqk, rope.softmax_scale, q.data() + i0 * H * dqk + h * dqk, H * dqk,
-                     k.data() + h * dqk, H * dqk, 0.0f, s.data(), keys);
-      kernels::SoftmaxRows(s.data(), rows, keys, valid.data());
-      kernels::Sgemm(false, false, rows, dv, keys, 1.0f, s.data(), keys, kv.data() + h * (dn + dv) + dn, H * (dn + dv),
-                     0.0f, o.data() + i0 * H * dv + h * dv, H * dv);
-    }
+  std::vector<float> o(static_cast<size_t>(T * d.H * d.dv));
+  for (const AttnSegment& s : segments) {
+    if (s.n == 0) continue;
+    const float* qs = q.data() + s.row0 * d.H * d.dqk;
+    float* os = o.data() + s.row0 * d.H * d.dv;
+    if (s.form == MlaForm::kAbsorbed) AttendAbsorbed(d, rope, s, qs, w_ukv.data(), os);
+    else AttendExpanded(d, w, rope, s, qs, os);
   }
   LinearForward(w.o_proj, o.data(), T, out);
 }

@@ -5,16 +5,28 @@
 
 namespace minke::kernels {
 
-void RmsNorm(float* out, const float* x, const float* w, int64_t T, int64_t D, float eps) {
+namespace {
+
+void RmsNormRows(float* out, const float* x, const float* w, int64_t T, int64_t D, int64_t stride, float eps) {
 #pragma omp parallel for if (T * D > 32768)
   for (int64_t t = 0; t < T; ++t) {
-    const float* xr = x + t * D;
-    float* o = out + t * D;
+    const float* xr = x + t * stride;
+    float* o = out + t * stride;
     double ss = 0.0;
     for (int64_t i = 0; i < D; ++i) ss += static_cast<double>(xr[i]) * xr[i];
     float r = 1.0f / std::sqrt(static_cast<float>(ss / D) + eps);
     for (int64_t i = 0; i < D; ++i) o[i] = xr[i] * r * w[i];
   }
+}
+
+}  // namespace
+
+void RmsNorm(float* out, const float* x, const float* w, int64_t T, int64_t D, float eps) {
+  RmsNormRows(out, x, w, T, D, D, eps);
+}
+
+void RmsNormStrided(float* x, int64_t T, int64_t D, int64_t stride, const float* w, float eps) {
+  RmsNormRows(x, x, w, T, D, stride, eps);
 }
 
 void SiluMul(float* out, const float* gate, const float* up, int64_t T, int64_t D) {

@@ -14,6 +14,9 @@ namespace minke::kernels {
 // out may alias x.
 void RmsNorm(float* out, const float* x, const float* w, int64_t T, int64_t D, float eps);
 
+// In place on the first D values of T rows that are `stride` apart.
+void RmsNormStrided(float* x, int64_t T, int64_t D, int64_t stride, const float* w, float eps);
+
 // out[T, D] = silu(gate) * up, SwiGLU's gating (out may alias gate).
 void SiluMul(float* out, const float* gate, const float* up, int64_t T, int64_t D);
 
