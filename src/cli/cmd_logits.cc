@@ -6,8 +6,6 @@
 // (row t = logits after tokens 0..t), no header. With --mtp: the logits of
 // MTP module 1, [T-1, vocab] (row i predicts token i+2). Without --out, one
 // line per row of space-separated values ("%.9g").
-#include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <sstream>
 
@@ -18,24 +16,8 @@
 namespace minke::cli {
 namespace {
 
-Result<std::vector<int32_t>> ParseTokens(const std::string& s) {
-  std::vector<int32_t> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    char* end = nullptr;
-    errno = 0;
-    long long v = std::strtoll(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || errno != 0 || v < 0 || v > INT32_MAX)
-      return Status::Error("--tokens: '" + item + "' is not a token id");
-    out.push_back(static_cast<int32_t>(v));
-  }
-  if (out.empty()) return Status::Error("--tokens: no token ids given");
-  return out;
-}
-
 Status Logits(const std::string& dir, const std::string& tokens_arg, const std::string& out_path, bool mtp) {
-  MINKE_ASSIGN_OR_RETURN(std::vector<int32_t> tokens, ParseTokens(tokens_arg));
+  MINKE_ASSIGN_OR_RETURN(std::vector<int32_t> tokens, ParseTokenList(tokens_arg, "--tokens"));
   MINKE_ASSIGN_OR_RETURN(io::LoadedModel lm, io::LoadModel(dir));
   for (const auto& w : lm.warnings) std::fprintf(stderr, "minke: warning: %s\n", w.c_str());
   std::vector<float> logits, hidden;

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -15,5 +18,9 @@ using Action = std::function<Status()>;
 void RegisterInfo(CLI::App& app, Action* action);
 void RegisterLogits(CLI::App& app, Action* action);
 void RegisterInit(CLI::App& app, Action* action);
+void RegisterGenerate(CLI::App& app, Action* action);
+
+// "1,2,3" -> {1, 2, 3}; `flag` names the option in errors.
+Result<std::vector<int32_t>> ParseTokenList(const std::string& s, const std::string& flag);
 
 }  // namespace minke::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   minke::cli::RegisterInfo(app, &action);
   minke::cli::RegisterLogits(app, &action);
   minke::cli::RegisterInit(app, &action);
+  minke::cli::RegisterGenerate(app, &action);
   CLI11_PARSE(app, argc, argv);
   minke::kernels::SetNumThreads(threads);
   minke::Status s = action();

@@ -77,7 +77,8 @@ TEST(Safetensors, RoundTripEveryDType) {
   for (DType t : all) {
     std::vector<uint8_t> b(2 * 3 * DTypeSize(t));
     for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(i * 7 + DTypeSize(t));
-    if (t == DType::BOOL) for (auto& x : b) x &= 1;
+    if (t == DType::BOOL)
+      for (auto& x : b) x &= 1;
     bytes.push_back(std::move(b));
   }
   for (size_t i = 0; i < all.size(); ++i)
@@ -168,7 +169,8 @@ TEST(Safetensors, FailedRenameRemovesTempFile) {
 TEST(Safetensors, WriteRejectsDuplicateAndReservedNames) {
   TempDir dir;
   float v = 1;
-  Status dup = WriteSafetensors(dir.path() + "/d.safetensors", {{"w", DType::F32, {1}, &v}, {"w", DType::F32, {1}, &v}});
+  Status dup =
+      WriteSafetensors(dir.path() + "/d.safetensors", {{"w", DType::F32, {1}, &v}, {"w", DType::F32, {1}, &v}});
   ASSERT_FALSE(dup.ok());
   EXPECT_HAS(dup.message(), "'w'");
   Status reserved = WriteSafetensors(dir.path() + "/r.safetensors", {{"__metadata__", DType::F32, {1}, &v}});
@@ -204,6 +206,12 @@ TEST(Safetensors, ViewsPointIntoTheImage) {
   const size_t data_start = img.size() - 11;
   EXPECT_EQ(static_cast<const uint8_t*>(r->tensors.at("a").data), base + data_start);
   EXPECT_EQ(static_cast<const uint8_t*>(r->tensors.at("b").data), base + data_start + 8);
+}
+
+TEST(Safetensors, FuzzSeedParses) {
+  auto f = SafetensorsFile::Open(std::string(MINKE_SOURCE_DIR) + "/fuzz/corpus/safetensors/valid.safetensors");
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_FALSE((*f)->contents().tensors.empty());
 }
 
 // ---------------------------------------------------------------- bad images

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "model/params.h"
@@ -273,9 +276,9 @@ TEST(Config, Transformers5RopeParameters) {
   std::string text = V3With([](json& j) {
     j.erase("rope_scaling");
     j.erase("rope_theta");
-    j["rope_parameters"] = {{"rope_type", "yarn"},     {"factor", 40},      {"original_max_position_embeddings", 4096},
-                            {"beta_fast", 32},         {"beta_slow", 1},    {"mscale", 1.0},
-                            {"mscale_all_dim", 1.0},   {"rope_theta", 50000.0}};
+    j["rope_parameters"] = {{"rope_type", "yarn"},   {"factor", 40},         {"original_max_position_embeddings", 4096},
+                            {"beta_fast", 32},       {"beta_slow", 1},       {"mscale", 1.0},
+                            {"mscale_all_dim", 1.0}, {"rope_theta", 50000.0}};
   });
   auto r = ParseModelConfig(text);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -323,6 +326,17 @@ TEST(Config, RoundTripThroughJson) {
     ParamCounts pa = CountParams(*a), pb = CountParams(*b);
     EXPECT_EQ(pa.total, pb.total);
     EXPECT_EQ(pa.active, pb.active);
+  }
+}
+
+TEST(Config, ExampleAndFuzzSeedParse) {
+  for (const char* rel : {"/examples/tiny_v3.json", "/fuzz/corpus/config/v3.json"}) {
+    std::ifstream in(std::string(MINKE_SOURCE_DIR) + rel);
+    ASSERT_TRUE(in) << rel;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto r = ParseModelConfig(ss.str());
+    EXPECT_TRUE(r.ok()) << rel << ": " << r.status().message();
   }
 }
 
@@ -543,7 +557,9 @@ TEST(ConfigBad, HeadDimMismatch) {
   EXPECT_HAS(ErrorWith([](json& j) { j["qk_head_dim"] = 100; }), "'qk_head_dim'");
 }
 
-TEST(ConfigBad, MlpBias) { EXPECT_HAS(ErrorWith([](json& j) { j["mlp_bias"] = true; }), "'mlp_bias'"); }
+TEST(ConfigBad, MlpBias) {
+  EXPECT_HAS(ErrorWith([](json& j) { j["mlp_bias"] = true; }), "'mlp_bias'");
+}
 
 TEST(ConfigBad, HugeIntegerDoesNotWrapToValid) {
   // 2^64 - 1 must not be taken for a usable size.

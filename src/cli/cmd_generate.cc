@@ -1,0 +1,65 @@
+// `minke generate --model DIR --tokens 1,2,3`: prefill the prompt, then
+// decode with the latent KV cache, streaming token ids as they come, and
+// report prefill and decode speed.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "infer/generator.h"
+#include "io/model_loader.h"
+
+namespace minke::cli {
+namespace {
+
+struct GenerateArgs {
+  std::string model, tokens, stop;
+  infer::GenerateOptions opt;
+};
+
+Status Generate(const GenerateArgs& a) {
+  MINKE_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, ParseTokenList(a.tokens, "--tokens"));
+  infer::GenerateOptions opt = a.opt;
+  if (!a.stop.empty()) {
+    MINKE_ASSIGN_OR_RETURN(opt.stop_tokens, ParseTokenList(a.stop, "--stop-tokens"));
+  }
+  MINKE_RETURN_IF_ERROR(infer::ValidateSampling(opt.sampling));
+  MINKE_ASSIGN_OR_RETURN(io::LoadedModel lm, io::LoadModel(a.model));
+  for (const auto& w : lm.warnings) std::fprintf(stderr, "minke: warning: %s\n", w.c_str());
+  infer::GenerateResult r;
+  bool first = true;
+  MINKE_RETURN_IF_ERROR(infer::Generate(*lm.model, prompt, opt,
+                                        [&](int32_t t) {
+                                          std::printf(first ? "%d" : ",%d", t);
+                                          std::fflush(stdout);
+                                          first = false;
+                                          return true;
+                                        },
+                                        &r));
+  std::printf("\n");
+  std::fprintf(stderr, "minke: %zu prompt tokens in %.3f s (%.1f tok/s); %zu generated, %.1f tok/s decode; finish: %s\n",
+               prompt.size(), r.prefill_seconds, prompt.size() / std::max(r.prefill_seconds, 1e-9), r.tokens.size(),
+               r.decoded / std::max(r.decode_seconds, 1e-9), r.finish_reason.c_str());
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterGenerate(CLI::App& app, Action* action) {
+  auto* cmd = app.add_subcommand("generate", "Continue a prompt (token ids) with the latent-cache decoder");
+  auto a = std::make_shared<GenerateArgs>();
+  infer::SamplingParams& s = a->opt.sampling;
+  cmd->add_option("--model", a->model, "Checkpoint directory")->required();
+  cmd->add_option("--tokens", a->tokens, "Prompt token ids, comma-separated")->required();
+  cmd->add_option("--max-new-tokens", a->opt.max_new_tokens, "Tokens to generate at most")->capture_default_str();
+  cmd->add_option("--stop-tokens", a->stop, "Comma-separated ids that end generation");
+  cmd->add_option("--temperature", s.temperature, "0 = greedy")->capture_default_str();
+  cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens (0 = off)");
+  cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass (1 = off)");
+  cmd->add_option("--min-p", s.min_p, "Drop tokens below min_p x the top probability");
+  cmd->add_option("--repetition-penalty", s.repetition_penalty, "CTRL-style penalty on seen tokens (1 = off)");
+  cmd->add_option("--presence-penalty", s.presence_penalty, "OpenAI-style presence penalty");
+  cmd->add_option("--frequency-penalty", s.frequency_penalty, "OpenAI-style frequency penalty");
+  cmd->add_option("--seed", s.seed, "Random seed (same seed, same output)");
+  cmd->callback([=] { *action = [=] { return Generate(*a); }; });
+}
+
+}  // namespace minke::cli
