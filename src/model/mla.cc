@@ -125,17 +125,21 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
     std::memcpy(s.cache + s.start * row, &kv_a[s.row0 * row], s.n * row * sizeof(float));
 
   // The absorbed form needs W^UKV as float32 [H*(dn+dv), R].
-  std::vector<float> w_ukv;
+  std::vector<float> w_ukv_f32;
+  const float* w_ukv = static_cast<const float*>(w.kv_b_proj.weight.data);
   bool any_absorbed = false;
   for (const AttnSegment& s : segments) any_absorbed |= s.form == MlaForm::kAbsorbed;
-  if (any_absorbed) w_ukv = DequantizeLinear(w.kv_b_proj);
+  if (any_absorbed && w.kv_b_proj.weight.dtype != DType::F32) {
+    w_ukv_f32 = DequantizeLinear(w.kv_b_proj);
+    w_ukv = w_ukv_f32.data();
+  }
 
   std::vector<float> o(static_cast<size_t>(T * d.H * d.dv));
   for (const AttnSegment& s : segments) {
     if (s.n == 0) continue;
     const float* qs = q.data() + s.row0 * d.H * d.dqk;
     float* os = o.data() + s.row0 * d.H * d.dv;
-    if (s.form == MlaForm::kAbsorbed) AttendAbsorbed(d, rope, s, qs, w_ukv.data(), os);
+    if (s.form == MlaForm::kAbsorbed) AttendAbsorbed(d, rope, s, qs, w_ukv, os);
     else AttendExpanded(d, w, rope, s, qs, os);
   }
   LinearForward(w.o_proj, o.data(), T, out);
