@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/buffer.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/ops.h"
 #include "model/linear.h"
@@ -31,11 +32,11 @@ struct Dims {
 void AttendExpanded(const Dims& d, const MlaWeights& w, const Rope& rope, const AttnSegment& s, const float* q,
                     float* o) {
   const int64_t keys = s.start + s.n, row = d.R + d.dr;
-  std::vector<float> c_kv(static_cast<size_t>(keys * d.R));
+  Buffer<float> c_kv(static_cast<size_t>(keys * d.R));
   for (int64_t j = 0; j < keys; ++j) std::memcpy(&c_kv[j * d.R], s.cache + j * row, d.R * sizeof(float));
-  std::vector<float> kv(static_cast<size_t>(keys * d.H * (d.dn + d.dv)));  // per head [k_nope; v]
+  Buffer<float> kv(static_cast<size_t>(keys * d.H * (d.dn + d.dv)));  // per head [k_nope; v]
   LinearForward(w.kv_b_proj, c_kv.data(), keys, kv.data());
-  std::vector<float> k(static_cast<size_t>(keys * d.H * d.dqk));  // per head [k_nope; k_pe]
+  Buffer<float> k(static_cast<size_t>(keys * d.H * d.dqk));  // per head [k_nope; k_pe]
   for (int64_t j = 0; j < keys; ++j)
     for (int64_t h = 0; h < d.H; ++h) {
       std::memcpy(&k[(j * d.H + h) * d.dqk], &kv[(j * d.H + h) * (d.dn + d.dv)], d.dn * sizeof(float));
@@ -46,7 +47,7 @@ void AttendExpanded(const Dims& d, const MlaWeights& w, const Rope& rope, const 
   const int64_t n_blocks = (s.n + kBlock - 1) / kBlock;
 #pragma omp parallel
   {
-    std::vector<float> p(static_cast<size_t>(std::min(kBlock, s.n) * keys));
+    Buffer<float> p(static_cast<size_t>(std::min(kBlock, s.n) * keys));
     std::vector<int64_t> valid(kBlock);
 #pragma omp for schedule(dynamic)
     for (int64_t job = 0; job < d.H * n_blocks; ++job) {
@@ -69,7 +70,7 @@ void AttendAbsorbed(const Dims& d, const Rope& rope, const AttnSegment& s, const
   const int64_t keys = s.start + s.n, row = d.R + d.dr;
 #pragma omp parallel
   {
-    std::vector<float> q_lat(static_cast<size_t>(s.n * row)), p(static_cast<size_t>(s.n * keys)),
+    Buffer<float> q_lat(static_cast<size_t>(s.n * row)), p(static_cast<size_t>(s.n * keys)),
         o_lat(static_cast<size_t>(s.n * d.R));
     std::vector<int64_t> valid(s.n);
     for (int64_t i = 0; i < s.n; ++i) valid[i] = s.start + i + 1;
@@ -104,9 +105,9 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
   RopeCosSin(rope, positions.data(), T, &cos, &sin);
 
   // Queries [T, H, dqk], with RoPE on each head's last dr dims.
-  std::vector<float> q(static_cast<size_t>(T * d.H * d.dqk));
+  Buffer<float> q(static_cast<size_t>(T * d.H * d.dqk));
   if (c.q_lora_rank > 0) {
-    std::vector<float> cq(static_cast<size_t>(T * c.q_lora_rank));
+    Buffer<float> cq(static_cast<size_t>(T * c.q_lora_rank));
     LinearForward(w.q_a_proj, x, T, cq.data());
     RmsNormForward(w.q_a_layernorm, cq.data(), T, c.q_lora_rank, kLatentNormEps, cq.data());
     LinearForward(w.q_b_proj, cq.data(), T, q.data());
@@ -116,7 +117,7 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
   kernels::ApplyRope(q.data() + d.dn, T, d.H, d.dr, d.H * d.dqk, d.dqk, cos.data(), sin.data(), rope.interleaved);
 
   // [c_kv; k_pe] rows: normalise the latent, rotate the key, append to each cache.
-  std::vector<float> kv_a(static_cast<size_t>(T * row));
+  Buffer<float> kv_a(static_cast<size_t>(T * row));
   LinearForward(w.kv_a_proj_with_mqa, x, T, kv_a.data());
   kernels::ApplyRope(kv_a.data() + d.R, T, 1, d.dr, row, 0, cos.data(), sin.data(), rope.interleaved);
   std::vector<float> kv_norm = ToF32(w.kv_a_layernorm);
@@ -134,7 +135,7 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
     w_ukv = w_ukv_f32.data();
   }
 
-  std::vector<float> o(static_cast<size_t>(T * d.H * d.dv));
+  Buffer<float> o(static_cast<size_t>(T * d.H * d.dv));
   for (const AttnSegment& s : segments) {
     if (s.n == 0) continue;
     const float* qs = q.data() + s.row0 * d.H * d.dqk;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/buffer.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/ops.h"
 #include "model/linear.h"
@@ -12,7 +13,7 @@ namespace minke::model {
 
 void MlpForward(const MlpWeights& w, const float* x, int64_t T, float* out) {
   const int64_t I = w.gate_proj.out();
-  std::vector<float> gate(static_cast<size_t>(T * I)), up(static_cast<size_t>(T * I));
+  Buffer<float> gate(static_cast<size_t>(T * I)), up(static_cast<size_t>(T * I));
   LinearForward(w.gate_proj, x, T, gate.data());
   LinearForward(w.up_proj, x, T, up.data());
   kernels::SiluMul(gate.data(), gate.data(), up.data(), T, I);
@@ -24,13 +25,13 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, const float* x, int64
   const int64_t D = c.hidden_size, E = c.n_routed_experts, K = c.num_experts_per_tok;
 
   // Route: router logits in fp32 (the gate is small and kept unquantized).
-  std::vector<float> logits(static_cast<size_t>(T * E));
+  Buffer<float> logits(static_cast<size_t>(T * E));
   Linear gate{w.gate, {}, {}};
   LinearForward(gate, x, T, logits.data());
   std::vector<float> bias;
   if (w.e_score_correction_bias.data != nullptr) bias = ToF32(w.e_score_correction_bias);
   std::vector<int32_t> experts(static_cast<size_t>(T * K));
-  std::vector<float> weights(static_cast<size_t>(T * K));
+  Buffer<float> weights(static_cast<size_t>(T * K));
   Route(c, logits.data(), bias.empty() ? nullptr : bias.data(), T, experts.data(), weights.data());
 
   // Group the (token, slot) assignments by expert.
@@ -40,13 +41,13 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, const float* x, int64
     for (int64_t e = 0; e < E; ++e) expert_load[e] += static_cast<int64_t>(assigned[e].size());
 
   // Each active expert computes its tokens; results land in per-slot rows.
-  std::vector<float> slot_out(static_cast<size_t>(T * K * D));
+  Buffer<float> slot_out(static_cast<size_t>(T * K * D));
 #pragma omp parallel for schedule(dynamic)
   for (int64_t e = 0; e < E; ++e) {
     const auto& rows = assigned[e];
     if (rows.empty()) continue;
     const int64_t m = static_cast<int64_t>(rows.size());
-    std::vector<float> xe(static_cast<size_t>(m * D)), ye(static_cast<size_t>(m * D));
+    Buffer<float> xe(static_cast<size_t>(m * D)), ye(static_cast<size_t>(m * D));
     for (int64_t i = 0; i < m; ++i) std::copy_n(x + (rows[i] / K) * D, D, &xe[i * D]);
     MlpForward(w.experts[e], xe.data(), m, ye.data());
     for (int64_t i = 0; i < m; ++i) std::copy_n(&ye[i * D], D, &slot_out[rows[i] * D]);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "core/buffer.h"
 #include "model/linear.h"
 #include "model/moe.h"
 
@@ -26,7 +27,7 @@ Status Transformer::CheckTokens(const std::vector<int32_t>& tokens) const {
 void Transformer::BlockForward(const BlockWeights& b, float* h, int64_t T,
                                const std::vector<AttnSegment>& segments) const {
   const int64_t D = config_.hidden_size;
-  std::vector<float> normed(static_cast<size_t>(T * D)), delta(static_cast<size_t>(T * D));
+  Buffer<float> normed(static_cast<size_t>(T * D)), delta(static_cast<size_t>(T * D));
   RmsNormForward(b.input_layernorm, h, T, D, config_.rms_norm_eps, normed.data());
   MlaForward(config_, b.attn, rope_, normed.data(), T, segments, delta.data());
   for (int64_t i = 0; i < T * D; ++i) h[i] += delta[i];
@@ -76,7 +77,7 @@ Status Transformer::Step(const std::vector<SequenceInput>& batch, std::vector<fl
     T += static_cast<int64_t>(s.tokens.size());
   }
   const int64_t D = config_.hidden_size, V = config_.vocab_size;
-  std::vector<float> h(static_cast<size_t>(T * D));
+  Buffer<float> h(static_cast<size_t>(T * D));
   int64_t row = 0;
   for (const SequenceInput& s : batch) {
     EmbeddingLookup(weights_.embed_tokens, s.tokens.data(), static_cast<int64_t>(s.tokens.size()), &h[row * D]);
@@ -84,7 +85,7 @@ Status Transformer::Step(const std::vector<SequenceInput>& batch, std::vector<fl
   }
   Blocks(batch, form, h.data(), T);
   // Gather each sequence's last row for the head.
-  std::vector<float> last(static_cast<size_t>(batch.size() * D));
+  Buffer<float> last(static_cast<size_t>(batch.size() * D));
   row = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     row += static_cast<int64_t>(batch[i].tokens.size());
@@ -103,7 +104,7 @@ Status Transformer::Forward(const std::vector<int32_t>& tokens, std::vector<floa
     return Status::Error(std::to_string(T) + " tokens exceed max_position_embeddings " +
                          std::to_string(config_.max_position_embeddings));
   LatentCache cache(config_, T);
-  std::vector<float> h(static_cast<size_t>(T * D));
+  std::vector<float> h(static_cast<size_t>(T * D));  // may become *hidden
   EmbeddingLookup(weights_.embed_tokens, tokens.data(), T, h.data());
   Blocks({{&cache, tokens}}, MlaForm::kExpanded, h.data(), T);
   const int64_t first = rows == LogitRows::kLast ? T - 1 : 0;
@@ -131,24 +132,24 @@ Status Transformer::MtpForward(const std::vector<int32_t>& tokens, const std::ve
     const int64_t n = T - k;
     // [RMSNorm(Emb(t_{i+k})); RMSNorm(h^{k-1}_i)] — embedding first, as the
     // published V3 checkpoint expects (vLLM's and SGLang's order).
-    std::vector<float> cat(static_cast<size_t>(n * 2 * D)), e(static_cast<size_t>(n * D));
+    Buffer<float> cat(static_cast<size_t>(n * 2 * D)), e(static_cast<size_t>(n * D));
     EmbeddingLookup(m.embed_tokens, tokens.data() + k, n, e.data());
     RmsNormForward(m.enorm, e.data(), n, D, config_.rms_norm_eps, e.data());
-    std::vector<float> hn(static_cast<size_t>(n * D));
+    Buffer<float> hn(static_cast<size_t>(n * D));
     RmsNormForward(m.hnorm, h.data(), n, D, config_.rms_norm_eps, hn.data());
     for (int64_t i = 0; i < n; ++i) {
       std::copy_n(&e[i * D], D, &cat[i * 2 * D]);
       std::copy_n(&hn[i * D], D, &cat[i * 2 * D + D]);
     }
-    std::vector<float> x(static_cast<size_t>(n * D));
+    Buffer<float> x(static_cast<size_t>(n * D));
     LinearForward(m.eh_proj, cat.data(), n, x.data());
     AttnSegment seg{0, n, 0, cache.layer(config_.num_hidden_layers + k - 1), MlaForm::kExpanded};
     BlockForward(m.block, x.data(), n, {seg});
-    h = std::move(x);
+    h.assign(x.begin(), x.end());
   }
   const MtpWeights& m = weights_.mtp[depth - 1];
   const int64_t n = T - depth;
-  std::vector<float> normed(static_cast<size_t>(n * D));
+  Buffer<float> normed(static_cast<size_t>(n * D));
   RmsNormForward(m.shared_head_norm, h.data(), n, D, config_.rms_norm_eps, normed.data());
   logits->resize(static_cast<size_t>(n * config_.vocab_size));
   LinearForward(m.shared_head_head, normed.data(), n, logits->data());
