@@ -1,0 +1,144 @@
+#include "kernels/cpu/quant.h"
+
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "core/dtype.h"
+
+namespace minke::kernels {
+namespace {
+
+float LoadD(const uint8_t* b) {
+  uint16_t h;
+  std::memcpy(&h, b, 2);
+  return F16ToF32(h);
+}
+
+void StoreD(uint8_t* b, float d) {
+  uint16_t h = F32ToF16(d);
+  std::memcpy(b, &h, 2);
+}
+
+size_t BlockBytes(QuantType t) { return t == QuantType::kQ8_0 ? kQ8_0BlockBytes : kQ4_0BlockBytes; }
+
+// The 32 signed weight values of one block as int8.
+void UnpackBlock(QuantType t, const uint8_t* b, int8_t* q) {
+  if (t == QuantType::kQ8_0) {
+    std::memcpy(q, b + 2, 32);
+    return;
+  }
+  for (int i = 0; i < 16; ++i) {
+    q[i] = static_cast<int8_t>((b[2 + i] & 0xf) - 8);
+    q[i + 16] = static_cast<int8_t>((b[2 + i] >> 4) - 8);
+  }
+}
+
+#if defined(__AVX2__)
+// Horizontal sum of 8 int32 products of signed bytes, via maddubs on |w| and sign-adjusted a.
+inline __m256 BlockDot(__m256i w, __m256i a) {
+  const __m256i ax = _mm256_sign_epi8(w, w);
+  const __m256i sy = _mm256_sign_epi8(a, w);
+  const __m256i dot16 = _mm256_maddubs_epi16(ax, sy);
+  const __m256i dot32 = _mm256_madd_epi16(dot16, _mm256_set1_epi16(1));
+  return _mm256_cvtepi32_ps(dot32);
+}
+
+inline float HSum(__m256 v) {
+  __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+  lo = _mm_add_ps(lo, hi);
+  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+  return _mm_cvtss_f32(lo);
+}
+#endif
+
+}  // namespace
+
+size_t QuantRowBytes(QuantType t, int64_t n) { return static_cast<size_t>(n / kQBlock) * BlockBytes(t); }
+
+void QuantizeRow(QuantType t, const float* x, int64_t n, uint8_t* out) {
+  for (int64_t b = 0; b < n / kQBlock; ++b, x += kQBlock, out += BlockBytes(t)) {
+    if (t == QuantType::kQ8_0) {
+      float amax = 0;
+      for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(x[i]));
+      const float d = amax / 127.0f, id = d != 0 ? 1.0f / d : 0.0f;
+      StoreD(out, d);
+      for (int i = 0; i < 32; ++i) out[2 + i] = static_cast<uint8_t>(static_cast<int8_t>(std::lround(x[i] * id)));
+    } else {
+      float amax = 0, max = 0;
+      for (int i = 0; i < 32; ++i)
+        if (std::fabs(x[i]) > amax) {
+          amax = std::fabs(x[i]);
+          max = x[i];
+        }
+      const float d = max / -8.0f, id = d != 0 ? 1.0f / d : 0.0f;
+      StoreD(out, d);
+      for (int i = 0; i < 16; ++i) {
+        auto q = [&](float v) { return static_cast<uint8_t>(std::min(15, static_cast<int>(v * id + 8.5f))); };
+        out[2 + i] = static_cast<uint8_t>(q(x[i]) | (q(x[i + 16]) << 4));
+      }
+    }
+  }
+}
+
+void DequantizeRowQ(QuantType t, const uint8_t* q, int64_t n, float* out) {
+  int8_t v[32];
+  for (int64_t b = 0; b < n / kQBlock; ++b, q += BlockBytes(t), out += kQBlock) {
+    const float d = LoadD(q);
+    UnpackBlock(t, q, v);
+    for (int i = 0; i < 32; ++i) out[i] = d * v[i];
+  }
+}
+
+float DotQRef(QuantType t, const uint8_t* w, const uint8_t* a, int64_t n) {
+  double sum = 0;
+  int8_t wv[32];
+  for (int64_t b = 0; b < n / kQBlock; ++b, w += BlockBytes(t), a += kQ8_0BlockBytes) {
+    UnpackBlock(t, w, wv);
+    int32_t acc = 0;
+    for (int i = 0; i < 32; ++i) acc += wv[i] * static_cast<int8_t>(a[2 + i]);
+    sum += static_cast<double>(LoadD(w)) * LoadD(a) * acc;
+  }
+  return static_cast<float>(sum);
+}
+
+float DotQ(QuantType t, const uint8_t* w, const uint8_t* a, int64_t n) {
+#if defined(__AVX2__)
+  __m256 acc = _mm256_setzero_ps();
+  const int64_t nb = n / kQBlock;
+  if (t == QuantType::kQ8_0) {
+    for (int64_t b = 0; b < nb; ++b, w += kQ8_0BlockBytes, a += kQ8_0BlockBytes) {
+      const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
+      const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 2));
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(LoadD(w) * LoadD(a)), BlockDot(wq, aq), acc);
+    }
+  } else {
+    const __m256i low = _mm256_set1_epi8(0xf), eight = _mm256_set1_epi8(8);
+    for (int64_t b = 0; b < nb; ++b, w += kQ4_0BlockBytes, a += kQ8_0BlockBytes) {
+      const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2));
+      // Low nibbles are elements 0..15, high nibbles 16..31.
+      __m256i wq = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+      wq = _mm256_sub_epi8(_mm256_and_si256(wq, low), eight);
+      const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 2));
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(LoadD(w) * LoadD(a)), BlockDot(wq, aq), acc);
+    }
+  }
+  return HSum(acc);
+#else
+  return DotQRef(t, w, a, n);
+#endif
+}
+
+void MatmulQ(QuantType t, const float* x, const uint8_t* w, float* y, int64_t M, int64_t N, int64_t K) {
+  const size_t a_bytes = QuantRowBytes(QuantType::kQ8_0, K), w_bytes = QuantRowBytes(t, K);
+  std::vector<uint8_t> xq(static_cast<size_t>(M) * a_bytes);
+  for (int64_t m = 0; m < M; ++m) QuantizeRow(QuantType::kQ8_0, x + m * K, K, &xq[m * a_bytes]);
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m) y[m * N + n] = DotQ(t, w + n * w_bytes, &xq[m * a_bytes], K);
+}
+
+}  // namespace minke::kernels
