@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace minke::kernels {
@@ -93,6 +96,41 @@ TEST_P(Quant, MatmulMatchesPerRowDots) {
 
 INSTANTIATE_TEST_SUITE_P(Types, Quant, ::testing::Values(QuantType::kQ8_0, QuantType::kQ4_0),
                          [](const auto& info) { return info.param == QuantType::kQ8_0 ? "Q8_0" : "Q4_0"; });
+
+}  // namespace
+}  // namespace minke::kernels
+
+namespace minke::kernels {
+namespace {
+
+std::vector<uint8_t> ReadBytes(const std::string& path) {
+  std::vector<uint8_t> out;
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    int c;
+    while ((c = std::fgetc(f)) != EOF) out.push_back(static_cast<uint8_t>(c));
+    std::fclose(f);
+  }
+  return out;
+}
+
+// Our quantizers write the same bytes as llama.cpp's reference (gguf-py),
+// fixtures from tools/gen_quant_golden.py.
+TEST(QuantGolden, BytesMatchGgufPy) {
+  const std::string dir = std::string(MINKE_SOURCE_DIR) + "/tests/fixtures/quant/";
+  std::vector<uint8_t> raw = ReadBytes(dir + "input.f32");
+  ASSERT_EQ(raw.size(), 8u * 256 * 4);
+  std::vector<float> x(8 * 256);
+  std::memcpy(x.data(), raw.data(), raw.size());
+  for (auto [t, file] : {std::pair{QuantType::kQ8_0, "q8_0.bin"}, {QuantType::kQ4_0, "q4_0.bin"}}) {
+    std::vector<uint8_t> want = ReadBytes(dir + file);
+    ASSERT_EQ(want.size(), 8 * QuantRowBytes(t, 256)) << file;
+    std::vector<uint8_t> got(want.size());
+    for (int r = 0; r < 8; ++r) QuantizeRow(t, &x[r * 256], 256, &got[r * QuantRowBytes(t, 256)]);
+    int mismatches = 0;
+    for (size_t i = 0; i < got.size(); ++i) mismatches += got[i] != want[i];
+    EXPECT_EQ(mismatches, 0) << file;
+  }
+}
 
 }  // namespace
 }  // namespace minke::kernels
