@@ -16,7 +16,7 @@ import sys
 import unicodedata
 
 import tokenizers
-from tokenizers import Regex, pre_tokenizers
+from tokenizers import AddedToken, Regex, Tokenizer, models, pre_tokenizers
 
 CPS = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000]
 
@@ -28,6 +28,20 @@ def hf_members(pattern):
     for _, (a, b) in pre_tokenizers.Split(Regex(pattern), "removed").pre_tokenize_str(text):
         unmatched[a:b] = b"\x01" * (b - a)
     return {CPS[i] for i in range(len(CPS)) if not unmatched[i]}
+
+
+def single_word_chars():
+    """Code points that stop a single_word added token from matching right before them.
+
+    HF checks single_word with the Rust `regex` crate's \\w (added_vocabulary.rs), which is not
+    the \\w of its Split patterns (Oniguruma: it also has No, e.g. U+00B2, and lacks U+200C)."""
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    t = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(sorted(alphabet))}, merges=[]))
+    t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    t.add_tokens([AddedToken("word", single_word=True)])
+    word_id = t.token_to_id("word")
+    encs = t.encode_batch(["word" + chr(c) for c in CPS], add_special_tokens=False)
+    return {c for c, e in zip(CPS, encs) if e.ids[0] != word_id}
 
 
 def ranges(cps):
@@ -54,9 +68,17 @@ def main():
         for a, b in rs:
             print(f"    {{0x{a:X}, 0x{b:X}}},")
         print("};")
-    rs = ranges(hf_members(r"\s"))
-    print(f"// HF's \\s in full (Unicode White_Space).\nstatic const char32_t kWhiteSpace[][2] = {{")
-    for a, b in rs:
+    for name, pattern, what in [("kWhiteSpace", r"\s", "White_Space"),
+                                ("kWord", r"\w", "Oniguruma's word class"),
+                                ("kDigit", r"\d", "Nd")]:
+        rs = ranges(hf_members(pattern))
+        print(f"// HF's {pattern} in full ({what}).\nstatic const char32_t {name}[][2] = {{")
+        for a, b in rs:
+            print(f"    {{0x{a:X}, 0x{b:X}}},")
+        print("};")
+    print("// Rust regex \\w as HF's single_word check sees it (a different engine from the above).")
+    print("static const char32_t kSingleWordChar[][2] = {")
+    for a, b in ranges(single_word_chars()):
         print(f"    {{0x{a:X}, 0x{b:X}}},")
     print("};")
 

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   minke::cli::RegisterLogits(app, &action);
   minke::cli::RegisterInit(app, &action);
   minke::cli::RegisterGenerate(app, &action);
+  minke::cli::RegisterTokenize(app, &action);
+  minke::cli::RegisterData(app, &action);
+  minke::cli::RegisterCost(app, &action);
   CLI11_PARSE(app, argc, argv);
   minke::kernels::SetNumThreads(threads);
   minke::Status s = action();

@@ -99,27 +99,33 @@ class U64Map {
   size_t mask_ = 0, size_ = 0;
 };
 
-// A growable set of 128-bit content hashes (exact deduplication).
-class Hash128Set {
+// A growable map from 128-bit content hashes to a 32-bit value (exact
+// deduplication: text hash -> index of the kept document).
+class Hash128Map {
  public:
-  // Inserts (a, b); returns false if it was already present.
-  bool Insert(uint64_t a, uint64_t b) {
-    if (2 * (size_ + 1) > slots_.size()) Grow();
+  const uint32_t* Find(uint64_t a, uint64_t b) const {
+    if (slots_.empty()) return nullptr;
     a = NonZeroKey(a);
     for (size_t i = a & mask_;; i = (i + 1) & mask_) {
-      if (slots_[i].a == a && slots_[i].b == b) return false;
-      if (slots_[i].a == 0) {
-        slots_[i] = {a, b};
-        ++size_;
-        return true;
-      }
+      if (slots_[i].a == a && slots_[i].b == b) return &slots_[i].value;
+      if (slots_[i].a == 0) return nullptr;
     }
+  }
+  // REQUIRES: (a, b) not present.
+  void Insert(uint64_t a, uint64_t b, uint32_t value) {
+    if (2 * (size_ + 1) > slots_.size()) Grow();
+    a = NonZeroKey(a);
+    size_t i = a & mask_;
+    while (slots_[i].a != 0) i = (i + 1) & mask_;
+    slots_[i] = {a, b, value};
+    ++size_;
   }
   size_t size() const { return size_; }
 
  private:
   struct Slot {
     uint64_t a = 0, b = 0;
+    uint32_t value = 0;
   };
   void Grow() {
     std::vector<Slot> old;
@@ -128,7 +134,7 @@ class Hash128Set {
     mask_ = slots_.size() - 1;
     size_ = 0;
     for (const Slot& s : old)
-      if (s.a) Insert(s.a, s.b);
+      if (s.a) Insert(s.a, s.b, s.value);
   }
   std::vector<Slot> slots_;
   size_t mask_ = 0, size_ = 0;

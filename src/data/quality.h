@@ -94,7 +94,7 @@ struct QualityStats {
 struct RepetitionStats {
   double dup_line_fraction = 0, dup_paragraph_fraction = 0;
   double dup_line_char_fraction = 0, dup_paragraph_char_fraction = 0;
-  double top_ngram_char_fraction[3] = {0, 0, 0};               // n = 2, 3, 4
+  double top_ngram_char_fraction[3] = {0, 0, 0};           // n = 2, 3, 4
   double dup_ngram_char_fraction[6] = {0, 0, 0, 0, 0, 0};  // n = 5..10
 };
 
@@ -102,6 +102,7 @@ struct RepetitionStats {
 struct Verdict {
   Rule rule = Rule::kKept;
   double value = 0, threshold = 0;
+  bool below = false;  // failed a minimum (else a maximum)
   bool kept() const { return rule == Rule::kKept; }
   // e.g. "mean_word_length 2.14 < 3"
   std::string Describe() const;
@@ -132,6 +133,7 @@ class QualityFilter {
   RepetitionThresholds r_;
   bool quality_enabled_, repetition_enabled_;
   std::vector<uint64_t> stop_word_hashes_;  // sorted
+  size_t max_stop_word_len_ = 0;
 };
 
 }  // namespace minke::data

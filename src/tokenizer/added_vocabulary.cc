@@ -9,14 +9,9 @@
 namespace minke::tokenizer {
 namespace {
 
-// regex-syntax is_word_character: Alphabetic, M, Nd, Pc, Join_Control.
 bool IsWordChar(std::string_view ch) {
-  static const Regex* re = [] {
-    auto r = Regex::Compile(R"(^[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\x{200C}\x{200D}])");
-    return r.ok() ? new Regex(std::move(r.value())) : nullptr;
-  }();
-  std::vector<Span> m;
-  return re != nullptr && re->FindAll(ch, &m).ok() && !m.empty();
+  size_t len;
+  return IsSingleWordChar(DecodeUtf8At(ch, 0, &len));
 }
 
 // The last / first char of `s` (valid UTF-8, non-empty).

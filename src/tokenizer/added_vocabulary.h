@@ -7,8 +7,8 @@
 // normalized=false are matched in the raw text; those with normalized=true in
 // the normalized text, with their content normalized the same way. Flags:
 //  - single_word: the match counts only if the chars on both sides are not
-//    word characters (Rust regex \w); otherwise it is skipped and the search
-//    goes on after it.
+//    word characters (IsSingleWordChar: Rust regex \w); otherwise it is
+//    skipped and the search goes on after it.
 //  - lstrip / rstrip: the match swallows the whitespace (char::is_whitespace)
 //    before / after it.
 // encode_special_tokens (treating special tokens as text) is not supported.

@@ -64,11 +64,11 @@ void Bpe::MergeMap::Put(uint64_t key, Merge m) {
 Result<Bpe> Bpe::FromJson(const json& j, const std::string& where) {
   MINKE_ASSIGN_OR_RETURN(std::string type, JsonType(j, where));
   if (type != "BPE") return Status::Error(where + " type '" + type + "' is not supported (only BPE)");
-  MINKE_RETURN_IF_ERROR(JsonCheckKeys(j,
-                                      {"type", "dropout", "unk_token", "continuing_subword_prefix",
-                                       "end_of_word_suffix", "fuse_unk", "byte_fallback", "ignore_merges", "vocab",
-                                       "merges"},
-                                      where));
+  MINKE_RETURN_IF_ERROR(
+      JsonCheckKeys(j,
+                    {"type", "dropout", "unk_token", "continuing_subword_prefix", "end_of_word_suffix", "fuse_unk",
+                     "byte_fallback", "ignore_merges", "vocab", "merges"},
+                    where));
   const std::string at = where + ": BPE";
   if (j.contains("dropout") && !j["dropout"].is_null() && !(j["dropout"].is_number() && j["dropout"] == 0))
     return JsonError(at, "dropout is not supported");

@@ -3,8 +3,9 @@
 // accepted; null means the tokenizer cannot decode, which Decode reports).
 //
 // Each id becomes its token's spelling (an added token's content first, then
-// the model vocab); with skip_special_tokens, tokens whose content is a
-// special added token are dropped (non-special added tokens such as
+// the model vocab; HF spells an added token with normalized=true by its
+// normalized content); with skip_special_tokens, tokens whose spelling is a
+// special added token's content are dropped (non-special added tokens such as
 // "<｜User｜>" stay). Each spelling's chars map back to bytes through the GPT-2
 // byte map, or, when some char is outside it ("<｜User｜>"), the spelling's own
 // UTF-8 bytes are kept. The bytes of all tokens are then decoded together,

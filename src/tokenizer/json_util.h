@@ -3,8 +3,8 @@
 //   "pre_tokenizer.pretokenizers[2]: field 'behavior' must be a string".
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/status.h"

@@ -6,8 +6,8 @@ namespace {
 // ["<s>", 0] as used by Bert/Roberta processing.
 Result<uint32_t> TokenPairId(const json& j, const char* key, const std::string& where) {
   auto it = j.find(key);
-  if (it == j.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_string() ||
-      !(*it)[1].is_number_unsigned() || (*it)[1].get<uint64_t>() > 0xFFFFFFFEull)
+  if (it == j.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_string() || !(*it)[1].is_number_unsigned() ||
+      (*it)[1].get<uint64_t>() > 0xFFFFFFFEull)
     return JsonError(where, std::string("field '") + key + "' must be [\"token\", id]");
   return static_cast<uint32_t>((*it)[1].get<uint64_t>());
 }
@@ -60,7 +60,8 @@ Status PostProcessor::Collect(const json& j, const std::string& where, PostProce
     for (const json& piece : *single) {
       if (piece.is_object() && piece.contains("Sequence") && piece["Sequence"].is_object()) {
         const json& seq = piece["Sequence"];
-        if (!seq.contains("id") || seq["id"] != "A") return JsonError(at, "the single template may only use sequence A");
+        if (!seq.contains("id") || seq["id"] != "A")
+          return JsonError(at, "the single template may only use sequence A");
         ++sequences;
       } else if (piece.is_object() && piece.contains("SpecialToken") && piece["SpecialToken"].is_object() &&
                  piece["SpecialToken"].contains("id") && piece["SpecialToken"]["id"].is_string()) {
@@ -69,7 +70,8 @@ Status PostProcessor::Collect(const json& j, const std::string& where, PostProce
         auto& dst = sequences == 0 ? step.prefix_ : step.suffix_;
         dst.insert(dst.end(), ids.begin(), ids.end());
       } else {
-        return JsonError(at, "template pieces must be {\"SpecialToken\": {\"id\": ..}} or {\"Sequence\": {\"id\": ..}}");
+        return JsonError(at,
+                         "template pieces must be {\"SpecialToken\": {\"id\": ..}} or {\"Sequence\": {\"id\": ..}}");
       }
     }
     if (sequences != 1) return JsonError(at, "the single template must hold sequence A exactly once");

@@ -24,8 +24,9 @@ Result<SplitBehavior> ParseBehavior(const std::string& b, const std::string& whe
   if (b == "MergedWithPrevious") return SplitBehavior::kMergedWithPrevious;
   if (b == "MergedWithNext") return SplitBehavior::kMergedWithNext;
   if (b == "Contiguous") return SplitBehavior::kContiguous;
-  return JsonError(where, "Split: behavior '" + b + "' is not one of Removed, Isolated, MergedWithPrevious, "
-                          "MergedWithNext, Contiguous");
+  return JsonError(where, "Split: behavior '" + b +
+                              "' is not one of Removed, Isolated, MergedWithPrevious, "
+                              "MergedWithNext, Contiguous");
 }
 
 }  // namespace

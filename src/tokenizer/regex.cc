@@ -49,10 +49,9 @@ Result<Regex> Regex::Compile(std::string_view pattern) {
   int err = 0;
   PCRE2_SIZE err_off = 0;
   pcre2_compile_context* cctx = pcre2_compile_context_create(nullptr);
-  pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);  // Rust: '.' excludes only \n
+  pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);  // Ruby: '.', ^ and $ know only \n
   code->re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated->data()), translated->size(),
-                           PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C, &err, &err_off,
-                           cctx);
+                           PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | PCRE2_NEVER_BACKSLASH_C, &err, &err_off, cctx);
   pcre2_compile_context_free(cctx);
   if (code->re == nullptr)
     return Status::Error(where + ": " + Pcre2Message(err) + " (at offset " + std::to_string(err_off) +
@@ -76,8 +75,8 @@ Status Regex::FindAll(std::string_view subject, std::vector<Span>* matches) cons
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(s.md);
     const size_t b = ov[0], e = ov[1];
     if (b == e) {
-      // Rust find_iter: step past an empty match by one char; skip it if it
-      // touches the previous match.
+      // onig FindMatches: step past an empty match by one char; skip it if
+      // it touches the previous match.
       at = e < n ? e + Utf8LenFromLead(static_cast<unsigned char>(subject[e])) : n + 1;
       if (static_cast<int64_t>(e) == last_end) continue;
     } else {

@@ -1,18 +1,24 @@
 // Regex: a pattern from a tokenizer.json, compiled with PCRE2 (UTF + UCP, JIT)
 // so that it matches what Hugging Face `tokenizers` matches.
 //
-// HF patterns are written for Rust-style engines (regex / fancy-regex /
-// Oniguruma): \p{L}, \p{N}, lookahead such as \s+(?!\S), (?i:'s|'t|...). Compile()
-// first rewrites the few places where PCRE2 10.42 would differ
-// (TranslateHfRegex): general categories get the code points Unicode 15/16
-// added, \s becomes HF's White_Space set (PCRE2 also has U+180E), \u{..} escapes
-// become \x{..}, `$` means end of text. Constructs PCRE2 would read
-// differently (nested classes, class set operations && -- ~~) are errors.
+// HF tokenizers (its default build, as in the Python package) runs Split
+// patterns with Oniguruma in Ruby syntax, Unicode 16 tables. The patterns real
+// files use (GPT-2, Llama-3, Qwen2, DeepSeek: \p{L}, \p{N}, \s+(?!\S),
+// (?i:'s|'t|...)) read the same in PCRE2 except for Unicode data, which
+// TranslateHfRegex patches: general categories \p{L} \p{N} \p{M} \p{P} \p{S}
+// get the code points Unicode 15/16 added; \s \w \d become HF's explicit sets
+// (PCRE2 10.42's \s also has U+180E; its \w lacks marks). Oniguruma syntax is
+// kept: \h is a hex digit, \v the VT char, \uHHHH a code point, an escaped
+// letter Oniguruma does not define (\pL without braces, \U, \Q, \E, \q) is
+// that letter, ^ and $ match at line ends, (?m) is dot-all, a{,n} is a{0,n}.
+// Oniguruma constructs PCRE2 10.42 lacks (nested classes, class intersection
+// &&, \y \Y \O) are errors. Known gaps: \S \W \D and \P{..} inside a
+// [...] class, \b, POSIX [:classes:] and other properties use PCRE2's tables.
 //
-// FindAll follows the Rust `find_iter` contract: leftmost-first matches, left to
-// right, non-overlapping; an empty match right where the previous match ended
-// is skipped. A compiled Regex is immutable and safe to share between threads
-// (each thread keeps its own PCRE2 match data).
+// FindAll follows the find_iter contract of HF's engine: leftmost-first
+// matches, left to right, non-overlapping; an empty match right where the
+// previous match ended is skipped. A compiled Regex is immutable and safe to
+// share between threads (each thread keeps its own PCRE2 match data).
 #pragma once
 
 #include <cstdint>
@@ -29,8 +35,12 @@ namespace minke::tokenizer {
 // [begin, end) byte offsets of a match.
 using Span = std::pair<uint32_t, uint32_t>;
 
-// The PCRE2 spelling of an HF (Rust-syntax) pattern; errors name the construct.
+// The PCRE2 spelling of an HF (Oniguruma) pattern; errors name the construct.
 Result<std::string> TranslateHfRegex(std::string_view pattern);
+
+// Whether `c` is a word character for HF's single_word check on added tokens
+// (the Rust regex crate's \w there, unlike the \w of Split patterns).
+bool IsSingleWordChar(char32_t c);
 
 class Regex {
  public:

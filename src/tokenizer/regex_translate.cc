@@ -1,6 +1,10 @@
-// TranslateHfRegex: Rust-syntax patterns (as in tokenizer.json) -> PCRE2.
-// See regex.h for what changes and why; regex_classes.inc for the data.
+// TranslateHfRegex: Oniguruma (Ruby syntax) patterns, as HF tokenizers runs
+// them, -> PCRE2. See regex.h for what changes and why; regex_classes.inc for
+// the data (read off HF itself by tools/gen_regex_classes.py).
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 
 #include "tokenizer/regex.h"
 
@@ -36,14 +40,37 @@ const std::string* ExtraFor(const std::string& cat) {
   return nullptr;
 }
 
-const std::string& WhiteSpace() {
-  static const std::string kWs = Ranges(kWhiteSpace);
-  return kWs;
+// HF's set for \s \w \d \h (or their negations), else nullptr.
+const std::string* PerlClass(char e) {
+  static const std::string kS = Ranges(kWhiteSpace), kW = Ranges(kWord), kD = Ranges(kDigit), kH = "0-9a-fA-F";
+  switch (e) {
+    case 'h':
+    case 'H':
+      return &kH;  // Oniguruma: a hex digit (PCRE2: horizontal space)
+    case 's':
+    case 'S':
+      return &kS;
+    case 'w':
+    case 'W':
+      return &kW;
+    case 'd':
+    case 'D':
+      return &kD;
+    default:
+      return nullptr;
+  }
 }
 
 bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 }  // namespace
+
+bool IsSingleWordChar(char32_t c) {
+  const auto* end = kSingleWordChar + sizeof kSingleWordChar / sizeof kSingleWordChar[0];
+  const auto* it =
+      std::upper_bound(kSingleWordChar, end, c, [](char32_t v, const char32_t(&r)[2]) { return v < r[0]; });
+  return it != kSingleWordChar && c <= (it - 1)[0][1];
+}
 
 Result<std::string> TranslateHfRegex(std::string_view p) {
   std::string out;
@@ -56,57 +83,55 @@ Result<std::string> TranslateHfRegex(std::string_view p) {
     if (c == '\\') {
       if (i + 1 >= p.size()) return Status::Error("trailing backslash");
       const char e = p[i + 1];
-      if (e == 'p' || e == 'P') {
-        // \pL or \p{Name}
-        std::string name;
-        size_t end;
-        if (i + 2 < p.size() && p[i + 2] == '{') {
-          size_t close = p.find('}', i + 3);
-          if (close == std::string_view::npos) return Status::Error("unterminated \\p{...}");
-          name = std::string(p.substr(i + 3, close - i - 3));
-          end = close + 1;
-        } else {
-          if (i + 2 >= p.size()) return Status::Error("incomplete \\p escape");
-          name = std::string(1, p[i + 2]);
-          end = i + 3;
-        }
+      if ((e == 'p' || e == 'P') && i + 2 < p.size() && p[i + 2] == '{') {
+        const size_t close = p.find('}', i + 3);
+        if (close == std::string_view::npos) return Status::Error("unterminated \\p{...}");
+        const std::string name(p.substr(i + 3, close - i - 3));
         const std::string* extra = ExtraFor(name);
         const std::string native = std::string("\\") + e + "{" + name + "}";
-        if (extra == nullptr || (e == 'P' && in_class)) {
+        if (extra == nullptr || (e == 'P' && in_class))
           out += native;  // PCRE2's own table (\P{..} inside a class: see regex.h)
-        } else if (in_class) {
+        else if (in_class)
           out += native + *extra;
-        } else {
+        else
           out += (e == 'p' ? "[\\p{" : "[^\\p{") + name + "}" + *extra + "]";
-        }
-        i = end;
+        i = close + 1;
         continue;
       }
-      if (e == 's' || (e == 'S' && !in_class)) {
-        if (in_class)
-          out += WhiteSpace();
-        else
-          out += (e == 's' ? "[" : "[^") + WhiteSpace() + "]";
+      if (e == 'p' || e == 'P') {  // Oniguruma: \pL without braces is the letters "pL"
+        out += e;
         i += 2;
         continue;
       }
-      if (e == 'u' || e == 'U') {
-        // Rust \u007F, \u{7F}, \U0000007F, \U{7F}  ->  \x{7F}
-        size_t j = i + 2, digits_begin, digits_end;
-        if (j < p.size() && p[j] == '{') {
-          size_t close = p.find('}', j);
-          if (close == std::string_view::npos) return Status::Error("unterminated \\u{...}");
-          digits_begin = j + 1, digits_end = close, j = close + 1;
-        } else {
-          const size_t n = e == 'u' ? 4 : 8;
-          digits_begin = j, digits_end = j + n, j += n;
-          if (digits_end > p.size()) return Status::Error("incomplete \\" + std::string(1, e) + " escape");
-        }
-        for (size_t k = digits_begin; k < digits_end; ++k)
-          if (!IsHex(p[k])) return Status::Error("bad hex digit in \\" + std::string(1, e) + " escape");
-        out += "\\x{" + std::string(p.substr(digits_begin, digits_end - digits_begin)) + "}";
-        i = j;
+      if (const std::string* set = PerlClass(e); set != nullptr && (!in_class || std::islower(e))) {
+        // \s \w \d \h (and \S \W \D \H outside classes) as HF's explicit sets
+        if (in_class)
+          out += *set;
+        else
+          out += (std::islower(e) ? "[" : "[^") + *set + "]";
+        i += 2;
         continue;
+      }
+      if (e == 'u') {  // \u007F -> \x{007F}
+        for (size_t k = i + 2; k < i + 6; ++k)
+          if (k >= p.size() || !IsHex(p[k])) return Status::Error("\\u must be followed by 4 hex digits");
+        out += "\\x{" + std::string(p.substr(i + 2, 4)) + "}";
+        i += 6;
+        continue;
+      }
+      if (e == 'v') {  // Oniguruma: the VT char (PCRE2: vertical space)
+        out += "\\x0B";
+        i += 2;
+        continue;
+      }
+      if (std::isalpha(static_cast<unsigned char>(e))) {
+        if (std::strchr("yYOM", e) != nullptr)
+          return Status::Error(std::string("escape \\") + e + " is not supported");
+        if (std::strchr("tnrfaexwWsSdDhHbBAZzGkgpPXRKNcC", e) == nullptr) {  // not an Oniguruma escape: the letter
+          out += e;
+          i += 2;
+          continue;
+        }
       }
       out += p.substr(i, 2);  // every other escape means the same in PCRE2
       i += 2;
@@ -124,8 +149,8 @@ Result<std::string> TranslateHfRegex(std::string_view p) {
           continue;
         }
         return Status::Error("nested character classes are not supported");
-      } else if ((c == '&' || c == '-' || c == '~') && i + 1 < p.size() && p[i + 1] == c && i != class_start) {
-        return Status::Error(std::string("character class set operation '") + c + c + "' is not supported");
+      } else if (c == '&' && i + 1 < p.size() && p[i + 1] == '&') {
+        return Status::Error("character class intersection '&&' is not supported");
       }
       out += c;
       ++i;
@@ -138,6 +163,23 @@ Result<std::string> TranslateHfRegex(std::string_view p) {
       if (i < p.size() && p[i] == '^') out += p[i++];
       class_start = i;
       continue;
+    }
+    if (c == '(' && i + 2 < p.size() && p[i + 1] == '?' && std::strchr("imx-", p[i + 2]) != nullptr) {
+      // Inline options (?imx-imx) / (?imx-imx: ; Ruby's m is PCRE2's s (dot matches newline).
+      size_t j = i + 2;
+      out += "(?";
+      for (; j < p.size() && std::strchr("imx-", p[j]) != nullptr; ++j) out += p[j] == 'm' ? 's' : p[j];
+      i = j;
+      continue;
+    }
+    if (c == '{' && i + 1 < p.size() && p[i + 1] == ',') {  // Oniguruma a{,n} = a{0,n}
+      size_t j = i + 2;
+      while (j < p.size() && std::isdigit(static_cast<unsigned char>(p[j]))) ++j;
+      if (j > i + 2 && j < p.size() && p[j] == '}') {
+        out += "{0," + std::string(p.substr(i + 2, j - i - 2)) + "}";
+        i = j + 1;
+        continue;
+      }
     }
     out += c;
     ++i;

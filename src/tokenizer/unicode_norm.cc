@@ -108,8 +108,10 @@ void ComposeAll(std::vector<char32_t>* cps) {
         continue;
       }
     }
-    if (ccc == 0) starter = out, last_ccc = 0;
-    else last_ccc = ccc;
+    if (ccc == 0)
+      starter = out, last_ccc = 0;
+    else
+      last_ccc = ccc;
     v[out++] = c;
   }
   v.resize(out);
