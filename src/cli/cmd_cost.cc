@@ -157,6 +157,7 @@ Result<data::ModelCompute> LoadModel(const CostArgs& a, double* embedding) {
     *embedding = static_cast<double>(c.vocab_size) * c.hidden_size;
     return data::ComputeFromConfig(c, a.seq_len, a.include_mtp);
   }
+  if (a.include_mtp) return Status::Error("--include-mtp needs --config or --preset (MTP FLOPs come from the config)");
   if (a.total.empty() || a.active.empty())
     return Status::Error("give --config FILE, --preset deepseek-v3, or both --total-params and --active-params");
   MINKE_ASSIGN_OR_RETURN(double total, ParseCount(a.total, "--total-params"));

@@ -296,8 +296,15 @@ Result<CleanReport> CleanCorpus(const CleanOptions& opt) {
     keeper.writer().Abandon();
     return s;
   };
+  double mark = seconds();
+  auto lap = [&](double* acc) {
+    const double now = seconds();
+    *acc += now - mark;
+    mark = now;
+  };
   while (true) {
     Status st = reader.NextBatch(c.output.batch_bytes, &batch);
+    lap(&rep.read_seconds);
     if (!st.ok()) return fail(st);
     if (batch.empty()) break;
     const int64_t n = static_cast<int64_t>(batch.size());
@@ -307,10 +314,12 @@ Result<CleanReport> CleanCorpus(const CleanOptions& opt) {
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 4)
     for (int64_t i = 0; i < n; ++i)
       cleaner.Process(batch[i], files[batch[i].file], &scratch[omp_get_thread_num()], &sigs[i * perm], &results[i]);
+    lap(&rep.clean_seconds);
     for (int64_t i = 0; i < n; ++i) {
       st = keeper.Decide(batch[i], results[i], &sigs[i * perm]);
       if (!st.ok()) return fail(st);
     }
+    lap(&rep.keep_seconds);
     if (opt.progress)
       opt.progress({reader.bytes_read(), static_cast<uint64_t>(rep.input_file_bytes), rep.input_docs, rep.output_docs,
                     seconds()});

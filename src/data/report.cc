@@ -113,6 +113,9 @@ std::string ReportToJson(const CleanReport& r) {
                    {"ipv4", r.scrubbed.ipv4},
                    {"ipv6", r.scrubbed.ipv6}};
   j["run"] = {{"seconds", r.seconds},
+              {"read_seconds", r.read_seconds},
+              {"clean_seconds", r.clean_seconds},
+              {"keep_seconds", r.keep_seconds},
               {"threads", r.threads},
               {"mb_per_second", r.seconds > 0 ? r.input_file_bytes / 1e6 / r.seconds : 0.0}};
   j["config"] = json::parse(r.config_json.empty() ? "{}" : r.config_json);
@@ -135,7 +138,9 @@ std::string ReportToMarkdown(const CleanReport& r) {
           " phone numbers, " + std::to_string(r.scrubbed.ipv4) + " IPv4 and " + std::to_string(r.scrubbed.ipv6) +
           " IPv6 addresses in " + std::to_string(r.scrubbed_docs) + " documents (not quoted here)\n";
   md += "- time: " + Fixed(r.seconds, 2) + " s on " + std::to_string(r.threads) + " thread(s), " +
-        Fixed(r.seconds > 0 ? r.input_file_bytes / 1e6 / r.seconds : 0.0, 1) + " MB/s\n\n";
+        Fixed(r.seconds > 0 ? r.input_file_bytes / 1e6 / r.seconds : 0.0, 1) + " MB/s (read " +
+        Fixed(r.read_seconds, 2) + " s, clean in parallel " + Fixed(r.clean_seconds, 2) + " s, dedup + write " +
+        Fixed(r.keep_seconds, 2) + " s)\n\n";
   md += "## Removed, by the first rule each document failed\n\n";
   md += "| rule | documents | % of documents | bytes | % of bytes | what it removes |\n";
   md += "|---|---:|---:|---:|---:|---|\n";

@@ -41,6 +41,9 @@ struct CleanReport {
   ScrubCounts scrubbed;
   int64_t scrubbed_docs = 0;
   double seconds = 0;
+  // Where the time went: reading batches, the parallel per-document stage,
+  // and the in-order dedup + write stage.
+  double read_seconds = 0, clean_seconds = 0, keep_seconds = 0;
   int threads = 0;
   std::string config_json;  // the CleanConfig in effect
 
