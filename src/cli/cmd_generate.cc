@@ -26,16 +26,18 @@ Status Generate(const GenerateArgs& a) {
   for (const auto& w : lm.warnings) std::fprintf(stderr, "minke: warning: %s\n", w.c_str());
   infer::GenerateResult r;
   bool first = true;
-  MINKE_RETURN_IF_ERROR(infer::Generate(*lm.model, prompt, opt,
-                                        [&](int32_t t) {
-                                          std::printf(first ? "%d" : ",%d", t);
-                                          std::fflush(stdout);
-                                          first = false;
-                                          return true;
-                                        },
-                                        &r));
+  MINKE_RETURN_IF_ERROR(infer::Generate(
+      *lm.model, prompt, opt,
+      [&](int32_t t) {
+        std::printf(first ? "%d" : ",%d", t);
+        std::fflush(stdout);
+        first = false;
+        return true;
+      },
+      &r));
   std::printf("\n");
-  std::fprintf(stderr, "minke: %zu prompt tokens in %.3f s (%.1f tok/s); %zu generated, %.1f tok/s decode; finish: %s\n",
+  std::fprintf(stderr,
+               "minke: %zu prompt tokens in %.3f s (%.1f tok/s); %zu generated, %.1f tok/s decode; finish: %s\n",
                prompt.size(), r.prefill_seconds, prompt.size() / std::max(r.prefill_seconds, 1e-9), r.tokens.size(),
                r.decoded / std::max(r.decode_seconds, 1e-9), r.finish_reason.c_str());
   return Status::Ok();

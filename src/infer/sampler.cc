@@ -8,9 +8,7 @@
 namespace minke::infer {
 
 Status ValidateSampling(const SamplingParams& p) {
-  auto bad = [](const std::string& what, float v) {
-    return Status::Error(what + ", got " + std::to_string(v));
-  };
+  auto bad = [](const std::string& what, float v) { return Status::Error(what + ", got " + std::to_string(v)); };
   if (!(p.temperature >= 0.0f) || !std::isfinite(p.temperature)) return bad("temperature must be >= 0", p.temperature);
   if (p.top_k < 0) return bad("top_k must be >= 0", static_cast<float>(p.top_k));
   if (!(p.top_p > 0.0f && p.top_p <= 1.0f)) return bad("top_p must be in (0, 1]", p.top_p);
@@ -35,8 +33,7 @@ int32_t Sampler::Sample(const float* logits, int64_t vocab, const std::vector<in
       l -= p_.presence_penalty + p_.frequency_penalty * static_cast<float>(n);
     }
   }
-  if (p_.temperature == 0.0f)
-    return static_cast<int32_t>(std::max_element(work_.begin(), work_.end()) - work_.begin());
+  if (p_.temperature == 0.0f) return static_cast<int32_t>(std::max_element(work_.begin(), work_.end()) - work_.begin());
 
   // Candidates sorted by logit (descending; ties to the lower id).
   ids_.resize(vocab);

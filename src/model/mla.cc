@@ -54,8 +54,8 @@ void AttendExpanded(const Dims& d, const MlaWeights& w, const Rope& rope, const 
       const int64_t h = job % d.H, i0 = (job / d.H) * kBlock, rows = std::min(kBlock, s.n - i0);
       const int64_t nk = s.start + i0 + rows;
       for (int64_t r = 0; r < rows; ++r) valid[r] = s.start + i0 + r + 1;
-      kernels::Sgemm(false, true, rows, nk, d.dqk, rope.softmax_scale, q + i0 * d.H * d.dqk + h * d.dqk,
-                     d.H * d.dqk, k.data() + h * d.dqk, d.H * d.dqk, 0.0f, p.data(), nk);
+      kernels::Sgemm(false, true, rows, nk, d.dqk, rope.softmax_scale, q + i0 * d.H * d.dqk + h * d.dqk, d.H * d.dqk,
+                     k.data() + h * d.dqk, d.H * d.dqk, 0.0f, p.data(), nk);
       kernels::SoftmaxRows(p.data(), rows, nk, valid.data());
       kernels::Sgemm(false, false, rows, d.dv, nk, 1.0f, p.data(), nk, kv.data() + h * (d.dn + d.dv) + d.dn,
                      d.H * (d.dn + d.dv), 0.0f, o + i0 * d.H * d.dv + h * d.dv, d.H * d.dv);
@@ -65,8 +65,8 @@ void AttendExpanded(const Dims& d, const MlaWeights& w, const Rope& rope, const 
 
 // Absorbed form for one segment: attends over the latent cache directly.
 // W^UK_h = kv_b rows [h*(dn+dv), +dn), W^UV_h = rows [h*(dn+dv)+dn, +dv).
-void AttendAbsorbed(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q,
-                    const float* w_ukv, float* o) {
+void AttendAbsorbed(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q, const float* w_ukv,
+                    float* o) {
   const int64_t keys = s.start + s.n, row = d.R + d.dr;
 #pragma omp parallel
   {
@@ -140,8 +140,10 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
     if (s.n == 0) continue;
     const float* qs = q.data() + s.row0 * d.H * d.dqk;
     float* os = o.data() + s.row0 * d.H * d.dv;
-    if (s.form == MlaForm::kAbsorbed) AttendAbsorbed(d, rope, s, qs, w_ukv, os);
-    else AttendExpanded(d, w, rope, s, qs, os);
+    if (s.form == MlaForm::kAbsorbed)
+      AttendAbsorbed(d, rope, s, qs, w_ukv, os);
+    else
+      AttendExpanded(d, w, rope, s, qs, os);
   }
   LinearForward(w.o_proj, o.data(), T, out);
 }

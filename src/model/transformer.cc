@@ -96,8 +96,8 @@ Status Transformer::Step(const std::vector<SequenceInput>& batch, std::vector<fl
   return Status::Ok();
 }
 
-Status Transformer::Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits,
-                            std::vector<float>* hidden, LogitRows rows) const {
+Status Transformer::Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits, std::vector<float>* hidden,
+                            LogitRows rows) const {
   MINKE_RETURN_IF_ERROR(CheckTokens(tokens));
   const int64_t T = static_cast<int64_t>(tokens.size()), D = config_.hidden_size;
   if (T > config_.max_position_embeddings)

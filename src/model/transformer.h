@@ -48,8 +48,8 @@ class Transformer {
   // Logits [T, vocab] (or [1, vocab] for kLast) for `tokens` at positions
   // 0..T-1, with no cache kept. If `hidden` is non-null it receives the final
   // normed hidden states [T, D] (the input of lm_head, which MTP consumes).
-  Status Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits,
-                 std::vector<float>* hidden = nullptr, LogitRows rows = LogitRows::kAll) const;
+  Status Forward(const std::vector<int32_t>& tokens, std::vector<float>* logits, std::vector<float>* hidden = nullptr,
+                 LogitRows rows = LogitRows::kAll) const;
 
   // One step for a batch of sequences, each with its own cache (prefill of a
   // prompt, or decode of one token): `logits` gets [batch, vocab], the

@@ -84,6 +84,8 @@ Result<AddedVocabulary> AddedVocabulary::FromJson(const json& j, const Normalize
     MINKE_ASSIGN_OR_RETURN(a.special, JsonBool(t, "special", false, at));
     MINKE_ASSIGN_OR_RETURN(a.normalized, JsonBool(t, "normalized", !a.special, at));  // HF default: !special
     if (a.content.empty()) return JsonError(at, "content is empty");
+    if (a.id >= kMaxTokenId)
+      return JsonError(at, "id " + std::to_string(a.id) + " is not below " + std::to_string(kMaxTokenId));
     if (!ids.insert(a.id).second) return JsonError(at, "id " + std::to_string(a.id) + " appears twice");
     v.tokens_.push_back(std::move(a));
   }

@@ -10,7 +10,6 @@
 namespace minke::tokenizer {
 namespace {
 
-constexpr size_t kMaxId = 1u << 24;     // ids are indices into tables: bound them
 constexpr size_t kScanMaxSymbols = 96;  // longer words use the heap
 constexpr size_t kCacheCapacity = 1u << 17;
 
@@ -87,8 +86,8 @@ Result<Bpe> Bpe::FromJson(const json& j, const std::string& where) {
   if (vit == j.end() || !vit->is_object()) return JsonError(at, "field 'vocab' must be an object of token -> id");
   size_t limit = 0;
   for (auto it = vit->begin(); it != vit->end(); ++it) {
-    if (!it->is_number_unsigned() || it->get<uint64_t>() >= kMaxId)
-      return JsonError(at, "vocab['" + it.key() + "'] must be an id below " + std::to_string(kMaxId));
+    if (!it->is_number_unsigned() || it->get<uint64_t>() >= kMaxTokenId)
+      return JsonError(at, "vocab['" + it.key() + "'] must be an id below " + std::to_string(kMaxTokenId));
     limit = std::max<size_t>(limit, it->get<uint64_t>() + 1);
   }
   b.id_to_token_.assign(limit, {});

@@ -10,7 +10,8 @@
 // otherwise, as HF does.
 //
 // Merges are a hash map keyed by the pair of ids. Encoded words are cached per
-// thread (words up to kMaxCachedWordBytes; the cache is cleared when full).
+// thread and model (words up to kMaxCachedWordBytes, at most 2^17 of them: the
+// cache is cleared when full; a thread keeps the caches of its last 4 models).
 // Unsupported: dropout, byte_fallback, continuing_subword_prefix,
 // end_of_word_suffix (errors). Immutable after construction; thread-safe.
 #pragma once

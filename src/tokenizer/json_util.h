@@ -13,6 +13,10 @@ namespace minke::tokenizer {
 
 using json = nlohmann::json;
 
+// Ids index tables (decoding, vocab), so tokenizer.json ids must stay below this
+// (2^21: real vocabularies have at most a few hundred thousand entries).
+inline constexpr uint32_t kMaxTokenId = 1u << 21;
+
 inline Status JsonError(const std::string& where, const std::string& what) {
   return Status::Error(where + ": " + what);
 }

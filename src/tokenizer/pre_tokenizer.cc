@@ -77,7 +77,9 @@ std::vector<Span> ApplySplitBehavior(const std::vector<std::pair<Span, bool>>& p
 }
 
 Status PreTokenizer::Collect(const json& j, const std::string& where, std::vector<Step>* steps) {
-  MINKE_ASSIGN_OR_RETURN(std::string type, JsonType(j, where));
+  const Result<std::string> type_or = JsonType(j, where);  // (not ASSIGN_OR_RETURN: GCC 12 false warning)
+  if (!type_or.ok()) return type_or.status();
+  const std::string& type = type_or.value();
   if (type == "Sequence") {
     MINKE_RETURN_IF_ERROR(JsonCheckKeys(j, {"type", "pretokenizers"}, where));
     auto it = j.find("pretokenizers");

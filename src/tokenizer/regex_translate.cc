@@ -125,8 +125,7 @@ Result<std::string> TranslateHfRegex(std::string_view p) {
         continue;
       }
       if (std::isalpha(static_cast<unsigned char>(e))) {
-        if (std::strchr("yYOM", e) != nullptr)
-          return Status::Error(std::string("escape \\") + e + " is not supported");
+        if (std::strchr("yYOM", e) != nullptr) return Status::Error(std::string("escape \\") + e + " is not supported");
         if (std::strchr("tnrfaexwWsSdDhHbBAZzGkgpPXRKNcC", e) == nullptr) {  // not an Oniguruma escape: the letter
           out += e;
           i += 2;

@@ -21,6 +21,12 @@ EncodeScratch& ThreadScratch() {
   return s;
 }
 
+std::string HexByte(char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto b = static_cast<unsigned char>(c);
+  return std::string{'0', 'x', kHex[b >> 4], kHex[b & 15]};
+}
+
 // Parses tokenizer.json text; a parse error names the byte where it failed.
 Result<json> ParseJson(std::string_view text) {
   try {
@@ -119,12 +125,8 @@ Status Tokenizer::Encode(std::string_view text, bool add_special_tokens, std::ve
     return Status::Error("encode: input of " + std::to_string(text.size()) + " bytes is too long (limit 4 GiB)");
   const size_t valid = ValidUtf8Prefix(text);
   if (valid != text.size())
-    return Status::Error("encode: input is not valid UTF-8 (bad byte 0x" +
-                         [](unsigned char b) {
-                           const char* hex = "0123456789abcdef";
-                           return std::string{hex[b >> 4], hex[b & 15]};
-                         }(static_cast<unsigned char>(text[valid])) +
-                         " at offset " + std::to_string(valid) + ")");
+    return Status::Error("encode: input is not valid UTF-8 (bad byte " + HexByte(text[valid]) + " at offset " +
+                         std::to_string(valid) + ")");
   const size_t start = ids->size();
   EncodeScratch& s = ThreadScratch();  // EncodeText uses only its pieces/pre fields
   s.raw.clear();

@@ -17,6 +17,7 @@
 // field we do not implement is an error naming it, e.g.
 //   "tokenizer.json: pre_tokenizer type 'Metaspace' is not supported".
 // Only byte-level BPE is supported: the pre-tokenizer must end with ByteLevel.
+// Token ids must be below 2^21 (kMaxTokenId).
 // A loaded Tokenizer is immutable; Encode/Decode are thread-safe.
 #pragma once
 

@@ -51,11 +51,14 @@ TEST(Generate, StopsOnStopTokenAndCallback) {
   GenerateResult s;
   ASSERT_TRUE(Generate(*m, {5, 17, 3}, opt, nullptr, &s).ok());
   EXPECT_EQ(s.finish_reason, "stop");
-  EXPECT_EQ(s.tokens.size(), static_cast<size_t>(std::find(r.tokens.begin(), r.tokens.end(), r.tokens[2]) - r.tokens.begin()));
+  EXPECT_EQ(s.tokens.size(),
+            static_cast<size_t>(std::find(r.tokens.begin(), r.tokens.end(), r.tokens[2]) - r.tokens.begin()));
   int seen = 0;
   GenerateResult t;
   opt.stop_tokens.clear();
-  ASSERT_TRUE(Generate(*m, {5, 17, 3}, opt, [&](int32_t) { return ++seen < 2; }, &t).ok());
+  ASSERT_TRUE(Generate(
+                  *m, {5, 17, 3}, opt, [&](int32_t) { return ++seen < 2; }, &t)
+                  .ok());
   EXPECT_EQ(t.tokens.size(), 2u);
 }
 
@@ -102,7 +105,8 @@ TEST(Generate, GreedyMatchesTransformersGenerate) {
     auto ids = [&](const char* key) {
       const TensorView& v = (*golden)->contents().tensors.at(key);
       std::vector<int32_t> out;
-      for (int64_t i = 0; i < v.numel(); ++i) out.push_back(static_cast<int32_t>(static_cast<const int64_t*>(v.data)[i]));
+      for (int64_t i = 0; i < v.numel(); ++i)
+        out.push_back(static_cast<int32_t>(static_cast<const int64_t*>(v.data)[i]));
       return out;
     };
     auto m = Load(name);

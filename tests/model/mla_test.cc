@@ -16,9 +16,7 @@ namespace {
 
 constexpr double kTolerance = 1e-4;  // fp32, different summation orders
 
-std::string Fixture(const std::string& name) {
-  return std::string(MINKE_SOURCE_DIR) + "/tests/fixtures/model/" + name;
-}
+std::string Fixture(const std::string& name) { return std::string(MINKE_SOURCE_DIR) + "/tests/fixtures/model/" + name; }
 
 std::vector<int32_t> GoldenIds(const std::string& dir) {
   auto f = io::SafetensorsFile::Open(dir + "/golden.safetensors");
@@ -125,8 +123,7 @@ TEST(LatentCache, HoldsOnlyTheLatentAndRopeKey) {
   const ModelConfig& c = lm->model->config();
   LatentCache cache(c, 10);
   EXPECT_EQ(cache.row_size(), c.kv_lora_rank + c.qk_rope_head_dim);
-  EXPECT_EQ(cache.bytes(),
-            sizeof(float) * 10 * (c.num_hidden_layers + c.num_nextn_predict_layers) * cache.row_size());
+  EXPECT_EQ(cache.bytes(), sizeof(float) * 10 * (c.num_hidden_layers + c.num_nextn_predict_layers) * cache.row_size());
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ TEST_P(TokenizerFamilies, MatchesHuggingFace) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, TokenizerFamilies,
+INSTANTIATE_TEST_SUITE_P(, TokenizerFamilies,
                          ::testing::Values("gpt2", "gpt2_prefix_space", "llama3", "behaviours_nfkc", "regex_syntax",
                                            "nfd_digits", "nfkd"));
 

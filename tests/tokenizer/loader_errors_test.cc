@@ -190,6 +190,7 @@ TEST(TokenizerLoader, BadAddedTokens) {
               "added_tokens[0]: field 'content' must be a string");
   ExpectError([](json& j) { j["added_tokens"][0]["id"] = "x"; }, "added_tokens[0]: field 'id' must be a token id");
   ExpectError([](json& j) { j["added_tokens"][0]["content"] = ""; }, "added_tokens[0]: content is empty");
+  ExpectError([](json& j) { j["added_tokens"][0]["id"] = 4000000000u; }, "added_tokens[0]: id 4000000000 is not below");
   ExpectError([](json& j) { j["added_tokens"][0]["lstrip"] = "yes"; }, "field 'lstrip' must be true or false");
   ExpectError([](json& j) { j["added_tokens"].push_back(j["added_tokens"][0]); }, "id 258 appears twice");
 }

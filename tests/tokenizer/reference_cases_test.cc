@@ -92,6 +92,21 @@ TEST(TokenizerReference, DeepSeekV3DecodeCases) {
   }
 }
 
+// The rendered chat conversations of chat_cases.jsonl (V3 and R1 templates)
+// tokenize to the reference ids and decode back.
+TEST(TokenizerReference, DeepSeekV3ChatCases) {
+  const Tokenizer* t = DeepSeekV3();
+  ASSERT_NE(t, nullptr);
+  auto cases = ParseJsonl(Gunzip(FixtureDir() + "chat_cases.jsonl.gz"));
+  ASSERT_EQ(cases.size(), 14u);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    const std::vector<uint32_t> want = c["ids"];
+    EXPECT_EQ(t->Encode(c["rendered"].get<std::string>(), false).value(), want) << "chat_cases.jsonl line " << i + 1;
+    EXPECT_EQ(t->Decode(want, false).value(), c["decoded"].get<std::string>()) << "chat_cases.jsonl line " << i + 1;
+  }
+}
+
 TEST(TokenizerReference, Qwen25PublicCases) {
   const Tokenizer* t = Qwen25();
   auto cases_text = ReadShared("qwen2_5_public_cases.jsonl");
@@ -106,7 +121,8 @@ TEST(TokenizerReference, Qwen25PublicCases) {
 TEST(TokenizerReference, FixturesMatchShared) {
   const std::pair<const char*, const char*> files[] = {{"deepseek_v3_tokenizer.json.gz", "deepseek_v3/tokenizer.json"},
                                                        {"public_cases.jsonl.gz", "public_cases.jsonl"},
-                                                       {"decode_cases.jsonl.gz", "decode_cases.jsonl"}};
+                                                       {"decode_cases.jsonl.gz", "decode_cases.jsonl"},
+                                                       {"chat_cases.jsonl.gz", "chat_cases.jsonl"}};
   for (const auto& [fixture, shared] : files) {
     auto original = ReadShared(shared);
     if (!original) GTEST_SKIP() << "../shared/tokenizer is missing: nothing to compare the fixtures with";
