@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"
+
 namespace minke::tokenizer {
 
 // Length of the well-formed UTF-8 prefix of `s` (== s.size() iff valid).
@@ -32,9 +34,6 @@ inline char32_t DecodeUtf8At(std::string_view s, size_t i, size_t* len) {
 
 // Byte length of the code point whose lead byte is `lead`. REQUIRES: valid UTF-8 lead byte.
 inline size_t Utf8LenFromLead(unsigned char lead) { return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4; }
-
-// Appends the UTF-8 encoding of `cp` (REQUIRES: a Unicode scalar value).
-void AppendUtf8(char32_t cp, std::string* out);
 
 // Appends the lossy decoding of `bytes` to *out and returns how many bytes it
 // consumed. With `final` every byte is consumed (a truncated sequence at the
