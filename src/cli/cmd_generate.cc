@@ -1,22 +1,35 @@
-// `minke generate --model DIR --tokens 1,2,3`: prefill the prompt, then
-// decode with the latent KV cache, streaming token ids as they come, and
-// report prefill and decode speed.
+// `minke generate --model DIR (--tokens 1,2,3 | --prompt TEXT)`: prefill the
+// prompt, then decode with the latent KV cache, streaming token ids (or, with
+// --prompt, text through the model's tokenizer.json) as they come, and report
+// prefill and decode speed. (Chat templates come with `minke chat`.)
 #include <cstdio>
+#include <optional>
 
 #include "cli/commands.h"
 #include "infer/generator.h"
 #include "io/model_loader.h"
+#include "tokenizer/tokenizer.h"
 
 namespace minke::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string model, tokens, stop;
+  std::string model, tokens, prompt, tokenizer, stop;
   infer::GenerateOptions opt;
 };
 
 Status Generate(const GenerateArgs& a) {
-  MINKE_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, ParseTokenList(a.tokens, "--tokens"));
+  if (a.tokens.empty() == a.prompt.empty()) return Status::Error("give exactly one of --tokens and --prompt");
+  std::optional<tokenizer::Tokenizer> tok;
+  std::vector<int32_t> prompt;
+  if (!a.prompt.empty()) {
+    const std::string path = a.tokenizer.empty() ? a.model + "/tokenizer.json" : a.tokenizer;
+    MINKE_ASSIGN_OR_RETURN(tok, tokenizer::Tokenizer::FromFile(path));
+    MINKE_ASSIGN_OR_RETURN(std::vector<uint32_t> ids, tok->Encode(a.prompt, /*add_special_tokens=*/true));
+    prompt.assign(ids.begin(), ids.end());
+  } else {
+    MINKE_ASSIGN_OR_RETURN(prompt, ParseTokenList(a.tokens, "--tokens"));
+  }
   infer::GenerateOptions opt = a.opt;
   if (!a.stop.empty()) {
     MINKE_ASSIGN_OR_RETURN(opt.stop_tokens, ParseTokenList(a.stop, "--stop-tokens"));
@@ -50,7 +63,9 @@ void RegisterGenerate(CLI::App& app, Action* action) {
   auto a = std::make_shared<GenerateArgs>();
   infer::SamplingParams& s = a->opt.sampling;
   cmd->add_option("--model", a->model, "Checkpoint directory")->required();
-  cmd->add_option("--tokens", a->tokens, "Prompt token ids, comma-separated")->required();
+  cmd->add_option("--tokens", a->tokens, "Prompt token ids, comma-separated");
+  cmd->add_option("--prompt", a->prompt, "Prompt text (encoded with the model's tokenizer.json)");
+  cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to use instead of MODEL/tokenizer.json");
   cmd->add_option("--max-new-tokens", a->opt.max_new_tokens, "Tokens to generate at most")->capture_default_str();
   cmd->add_option("--stop-tokens", a->stop, "Comma-separated ids that end generation");
   cmd->add_option("--temperature", s.temperature, "0 = greedy")->capture_default_str();

@@ -1,5 +1,6 @@
 // The `minke` binary end to end: exit codes, messages on stderr, and the
 // size of what `minke logits --out` writes.
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -180,6 +181,29 @@ TEST_F(CliTest, InitExampleConfig) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   Outcome info = Minke("info --model '" + dir_ + "/ex'");
   EXPECT_EQ(info.exit_code, 0) << info.err;
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(CliTest, GenerateGreedyIsDeterministicAndValidated) {
+  const std::string model = Init("bf16");
+  Outcome a = Minke("generate --model '" + model + "' --tokens 1,2,3 --max-new-tokens 6 --temperature 0");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(std::count(a.out.begin(), a.out.end(), ','), 5) << a.out;  // six ids
+  EXPECT_HAS(a.err, "tok/s");
+  Outcome b = Minke("generate --model '" + model + "' --tokens 1,2,3 --max-new-tokens 6 --temperature 0");
+  EXPECT_EQ(a.out, b.out);
+  Outcome bad = Minke("generate --model '" + model + "' --tokens 1,2 --top-p 1.5");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_HAS(bad.err, "top_p");
+  Outcome both = Minke("generate --model '" + model + "' --tokens 1 --prompt hi");
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_HAS(both.err, "exactly one");
+  Outcome no_tok = Minke("generate --model '" + model + "' --prompt hi");
+  EXPECT_EQ(no_tok.exit_code, 1);
+  EXPECT_HAS(no_tok.err, "tokenizer.json");
 }
 
 }  // namespace
