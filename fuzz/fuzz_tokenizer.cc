@@ -34,7 +34,7 @@ json Model() {
   json vocab = json::object();
   for (int b = 0; b < 256; ++b) {
     std::string ch;
-    minke::tokenizer::AppendUtf8(minke::tokenizer::ByteToChar(static_cast<unsigned char>(b)), &ch);
+    minke::AppendUtf8(minke::tokenizer::ByteToChar(static_cast<unsigned char>(b)), &ch);
     vocab[ch] = b;
   }
   const char* merged[] = {"Ġt", "Ġth", "Ġthe", "in", "ing"};

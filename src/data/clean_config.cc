@@ -242,8 +242,9 @@ Result<CleanConfig> ParseCleanConfig(std::string_view text, const std::string& w
     const toml::table* sec = sec_node.as_table();
     if (!sec) return Status::Error(where + ": '" + section + "' must be a [section], got " + TypeName(sec_node));
     for (const auto& [key, node] : *sec) {
+      const std::string_view name = key.str();  // clang 14 cannot capture a structured binding
       auto it = std::find_if(fields.begin(), fields.end(),
-                             [&](const Field& f) { return section == f.section && key.str() == f.key; });
+                             [&](const Field& f) { return section == f.section && name == f.key; });
       if (it == fields.end())
         return Status::Error(where + ": [" + section + "] unknown key '" + std::string(key.str()) + "'");
       MINKE_RETURN_IF_ERROR(SetField(*it, node, where));
