@@ -3,6 +3,8 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <vector>
+
 namespace minke::kernels {
 
 void Sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
@@ -32,6 +34,19 @@ void SgemmRef(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float
       C[i * ldc + j] = static_cast<float>(alpha * acc) + prev;
     }
   }
+}
+
+void MatmulNT(const float* x, const float* w, float* y, int64_t M, int64_t N, int64_t K) {
+  constexpr int64_t kSwapBelow = 48;
+  if (M <= 1 || M >= kSwapBelow) {
+    Sgemm(false, true, M, N, K, 1.0f, x, K, w, K, 0.0f, y, N);
+    return;
+  }
+  thread_local std::vector<float> yt;
+  yt.resize(static_cast<size_t>(N * M));
+  Sgemm(false, true, N, M, K, 1.0f, w, K, x, K, 0.0f, yt.data(), M);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) y[m * N + n] = yt[n * M + m];
 }
 
 int NumThreads() { return omp_get_max_threads(); }

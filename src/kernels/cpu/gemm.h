@@ -19,9 +19,10 @@ void SgemmRef(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float
               const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 // The common case of a linear layer: y[M, N] = x[M, K] * W[N, K]^T.
-inline void MatmulNT(const float* x, const float* w, float* y, int64_t M, int64_t N, int64_t K) {
-  Sgemm(false, true, M, N, K, 1.0f, x, K, w, K, 0.0f, y, N);
-}
+// For few rows (a MoE expert's tokens, short prompts) it computes
+// y^T = W x^T and transposes: OpenBLAS packs the big weight faster as the
+// left operand (bench: 20-35% faster for M <= 32 on cold weights).
+void MatmulNT(const float* x, const float* w, float* y, int64_t M, int64_t N, int64_t K);
 
 // Number of threads kernels use (OpenMP), and a way to set it (<= 0: all cores).
 int NumThreads();
