@@ -1,9 +1,9 @@
 // The `minke` binary end to end: exit codes, messages on stderr, and the
 // size of what `minke logits --out` writes.
-#include <algorithm>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <algorithm>
 
 #include <filesystem>
 #include <fstream>
