@@ -12,11 +12,24 @@
 namespace minke::model {
 
 void MlpForward(const MlpWeights& w, const float* x, int64_t T, float* out) {
-  const int64_t I = w.gate_proj.out();
-  Buffer<float> gate(static_cast<size_t>(T * I)), up(static_cast<size_t>(T * I));
-  LinearForward(w.gate_proj, x, T, gate.data());
-  LinearForward(w.up_proj, x, T, up.data());
-  kernels::SiluMul(gate.data(), gate.data(), up.data(), T, I);
+  const int64_t I = w.gate_proj.out(), D = w.gate_proj.in();
+  Buffer<float> gate(static_cast<size_t>(T * I));
+  // Checkpoints usually store up_proj right after gate_proj (safetensors
+  // writers sort by name): then [gate; up] is one [2I, D] matrix and one GEMM.
+  const auto* g = static_cast<const char*>(w.gate_proj.weight.data);
+  const bool adjacent = w.gate_proj.weight.dtype == DType::F32 && w.up_proj.weight.dtype == DType::F32 &&
+                        w.up_proj.weight.shape == w.gate_proj.weight.shape &&
+                        static_cast<const char*>(w.up_proj.weight.data) == g + I * D * sizeof(float);
+  if (adjacent) {
+    Buffer<float> gate_up(static_cast<size_t>(T * 2 * I));
+    kernels::MatmulNT(x, reinterpret_cast<const float*>(g), gate_up.data(), T, 2 * I, D);
+    kernels::SiluMulStrided(gate.data(), gate_up.data(), gate_up.data() + I, T, I, 2 * I);
+  } else {
+    Buffer<float> up(static_cast<size_t>(T * I));
+    LinearForward(w.gate_proj, x, T, gate.data());
+    LinearForward(w.up_proj, x, T, up.data());
+    kernels::SiluMul(gate.data(), gate.data(), up.data(), T, I);
+  }
   LinearForward(w.down_proj, gate.data(), T, out);
 }
 

@@ -38,6 +38,11 @@ void SiluMul(float* out, const float* gate, const float* up, int64_t T, int64_t 
   }
 }
 
+void SiluMulStrided(float* out, const float* gate, const float* up, int64_t T, int64_t D, int64_t in_stride) {
+#pragma omp parallel for if (T * D > 65536)
+  for (int64_t t = 0; t < T; ++t) SiluMul(out + t * D, gate + t * in_stride, up + t * in_stride, 1, D);
+}
+
 void SoftmaxRows(float* x, int64_t T, int64_t D, const int64_t* valid) {
 #pragma omp parallel for if (T * D > 32768)
   for (int64_t t = 0; t < T; ++t) {

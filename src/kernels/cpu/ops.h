@@ -19,6 +19,8 @@ void RmsNormStrided(float* x, int64_t T, int64_t D, int64_t stride, const float*
 
 // out[T, D] = silu(gate) * up, SwiGLU's gating (out may alias gate).
 void SiluMul(float* out, const float* gate, const float* up, int64_t T, int64_t D);
+// The same with gate/up rows `in_stride` apart (out rows are D apart).
+void SiluMulStrided(float* out, const float* gate, const float* up, int64_t T, int64_t D, int64_t in_stride);
 
 // In-place softmax of each row of x[T, D] over its first `valid[t]` entries
 // (valid == nullptr: all D); entries past valid[t] are set to 0.
