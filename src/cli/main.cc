@@ -1,5 +1,7 @@
 // minke: one binary, many subcommands (`minke --help`).
 #include <cstdio>
+#include <new>
+#include <stdexcept>
 
 #include "cli/commands.h"
 #include "kernels/cpu/gemm.h"
@@ -19,7 +21,14 @@ int main(int argc, char** argv) {
   minke::cli::RegisterCost(app, &action);
   CLI11_PARSE(app, argc, argv);
   minke::kernels::SetNumThreads(threads);
-  minke::Status s = action();
+  minke::Status s;
+  try {
+    s = action();
+  } catch (const std::bad_alloc&) {
+    s = minke::Status::Error("out of memory (a context or model too large for this machine?)");
+  } catch (const std::length_error&) {
+    s = minke::Status::Error("out of memory (a size too large to allocate)");
+  }
   if (!s.ok()) {
     std::fprintf(stderr, "minke: error: %s\n", s.message().c_str());
     return 1;

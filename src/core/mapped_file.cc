@@ -52,6 +52,12 @@ MappedFile::~MappedFile() {
 }
 
 Result<std::string> ReadFileToString(const std::string& path) {
+  constexpr off_t kMaxBytes = off_t{256} << 20;  // configs and tokenizer files are far smaller
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::Error(path + ": cannot open: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return Status::Error(path + ": not a regular file");
+  if (st.st_size > kMaxBytes)
+    return Status::Error(path + ": " + std::to_string(st.st_size) + " bytes, more than 256 MiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Error(path + ": cannot open: " + std::strerror(errno));
   std::ostringstream ss;

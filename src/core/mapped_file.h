@@ -33,7 +33,8 @@ class MappedFile {
   size_t size_;
 };
 
-// Reads a whole (small) file into a string, e.g. config.json.
+// Reads a whole (small) file into a string, e.g. config.json. Errors on
+// anything but a regular file of at most 256 MiB (no FIFOs, no /dev/zero).
 Result<std::string> ReadFileToString(const std::string& path);
 
 }  // namespace minke

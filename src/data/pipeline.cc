@@ -1,5 +1,7 @@
 #include "data/pipeline.h"
 
+#include "core/json_depth.h"
+
 #include <omp.h>
 
 #include <chrono>
@@ -114,6 +116,10 @@ class Cleaner {
 
  private:
   bool ParseJsonl(const std::string& line, std::string* text, std::string* meta, std::string* error) const {
+    if (!JsonDepthWithin(line, kMaxJsonDepth)) {
+      *error = "malformed JSON: nests deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+      return false;
+    }
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);

@@ -18,8 +18,9 @@ Status Generate(const model::Transformer& m, const std::vector<int32_t>& prompt,
   if (prompt.empty()) return Status::Error("empty prompt");
   if (opt.max_new_tokens < 0) return Status::Error("max_new_tokens must be >= 0");
   const int64_t P = static_cast<int64_t>(prompt.size());
-  const int64_t context = opt.context > 0 ? opt.context : P + opt.max_new_tokens;
-  const int64_t limit = std::min(context, m.config().max_position_embeddings);
+  const int64_t max_pos = m.config().max_position_embeddings;
+  const int64_t context = opt.context > 0 ? opt.context : P + std::min(opt.max_new_tokens, max_pos);  // no overflow
+  const int64_t limit = std::min(context, max_pos);
   if (P > limit)
     return Status::Error("prompt of " + std::to_string(P) + " tokens exceeds the context of " + std::to_string(limit));
 

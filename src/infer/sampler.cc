@@ -33,7 +33,10 @@ int32_t Sampler::Sample(const float* logits, int64_t vocab, const std::vector<in
       l -= p_.presence_penalty + p_.frequency_penalty * static_cast<float>(n);
     }
   }
-  if (p_.temperature == 0.0f) return static_cast<int32_t>(std::max_element(work_.begin(), work_.end()) - work_.begin());
+  for (float& l : work_)
+    if (std::isnan(l)) l = -INFINITY;  // a NaN logit never wins
+  auto argmax = [this] { return static_cast<int32_t>(std::max_element(work_.begin(), work_.end()) - work_.begin()); };
+  if (p_.temperature < 1e-6f) return argmax();  // greedy (and no logit/temperature overflow)
 
   // Candidates sorted by logit (descending; ties to the lower id).
   ids_.resize(vocab);
@@ -48,9 +51,10 @@ int32_t Sampler::Sample(const float* logits, int64_t vocab, const std::vector<in
   }
   // Softmax at temperature over the candidates.
   std::vector<double> prob(n);
-  const double top = work_[ids_[0]] / p_.temperature;
+  const double top = static_cast<double>(work_[ids_[0]]) / p_.temperature;
   double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += (prob[i] = std::exp(work_[ids_[i]] / p_.temperature - top));
+  for (int64_t i = 0; i < n; ++i)
+    sum += (prob[i] = std::exp(static_cast<double>(work_[ids_[i]]) / p_.temperature - top));
   for (double& q : prob) q /= sum;
   if (p_.top_p < 1.0f) {  // smallest prefix with mass >= top_p
     double cum = 0;
@@ -68,6 +72,7 @@ int32_t Sampler::Sample(const float* logits, int64_t vocab, const std::vector<in
     n = keep;
   }
   double mass = std::accumulate(prob.begin(), prob.begin() + n, 0.0);
+  if (!(mass > 0) || !std::isfinite(mass)) return argmax();  // e.g. every logit -inf
   double u = std::uniform_real_distribution<double>(0.0, mass)(rng_);
   for (int64_t i = 0; i < n; ++i) {
     u -= prob[i];

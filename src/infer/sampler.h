@@ -4,8 +4,9 @@
 // logits (repetition as in CTRL / HF: divide positive, multiply negative
 // logits of tokens already seen; presence and frequency as in the OpenAI
 // API), then temperature, top-k, top-p (nucleus), min-p (relative to the most
-// likely token), then a draw from the renormalised distribution. Temperature
-// 0 is greedy (argmax after penalties). Same seed, same logits, same draws.
+// likely token), then a draw from the renormalised distribution. A
+// temperature below 1e-6 is greedy (argmax after penalties); NaN logits are
+// never chosen. Same seed, same logits, same draws.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "io/checkpoint.h"
 
+#include "core/json_depth.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -31,6 +33,7 @@ Result<std::unique_ptr<Checkpoint>> Checkpoint::Open(const std::string& dir) {
   const std::string index_path = dir + "/model.safetensors.index.json";
   if (FileExists(index_path)) {
     MINKE_ASSIGN_OR_RETURN(std::string text, ReadFileToString(index_path));
+    if (!JsonDepthWithin(text, kMaxJsonDepth)) return Status::Error(index_path + ": JSON nests too deeply");
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return Status::Error(index_path + ": not a JSON object");
     if (!j.contains("weight_map") || !j["weight_map"].is_object())

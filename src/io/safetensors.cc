@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
+#include "core/json_depth.h"
 
 namespace minke::io {
 namespace {
@@ -84,6 +85,8 @@ Result<SafetensorsContents> ParseSafetensors(const uint8_t* data, size_t size, c
                " bytes)");
   const char* hdr = reinterpret_cast<const char*>(data + 8);
   if (n == 0 || hdr[0] != '{') return err("header does not start with '{'");
+  if (!JsonDepthWithin(std::string_view(hdr, n), kMaxJsonDepth))
+    return err("header nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   json j = json::parse(hdr, hdr + n, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return err("header is not valid JSON");
   if (!j.is_object()) return err("header is not a JSON object");

@@ -1,5 +1,7 @@
 #include "model/config.h"
 
+#include "core/json_depth.h"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -273,6 +275,21 @@ Status CheckSizes(const ModelConfig& c) {
                       {c.qk_rope_head_dim, "qk_rope_head_dim"},
                       {c.v_head_dim, "v_head_dim"}})
     MINKE_RETURN_IF_ERROR(at_most(v, kMaxDim, k));
+  MINKE_RETURN_IF_ERROR(at_most(c.max_position_embeddings, kMaxVocab, "max_position_embeddings"));
+  // BLAS takes 32-bit sizes: the widest row a GEMM sees must fit.
+  const int64_t widest = std::max({c.num_attention_heads * (c.qk_nope_head_dim + c.qk_rope_head_dim),
+                                   c.num_attention_heads * (c.qk_nope_head_dim + c.v_head_dim),
+                                   (c.n_shared_experts + 1) * c.moe_intermediate_size});
+  if (widest > INT32_MAX / 2) return Status::Error("head or expert dimensions give rows wider than BLAS supports");
+  if (c.rope_scaling.enabled) {
+    const YarnScaling& y = c.rope_scaling;
+    if (!(y.beta_fast > 0 && y.beta_slow > 0))
+      return Status::Error("rope_scaling: beta_fast and beta_slow must be > 0");
+    if (!(c.rope_theta > 1)) return Status::Error("rope_scaling: YaRN needs rope_theta > 1");
+    for (double m : {y.mscale, y.mscale_all_dim})
+      if (!(0.1 * m * std::log(std::max(y.factor, 1.0)) + 1.0 > 0))
+        return Status::Error("rope_scaling: mscale / mscale_all_dim give a non-positive attention scale");
+  }
   MINKE_RETURN_IF_ERROR(at_most(c.num_hidden_layers, kMaxLayers, "num_hidden_layers"));
   MINKE_RETURN_IF_ERROR(at_most(c.num_nextn_predict_layers, kMaxLayers, "num_nextn_predict_layers"));
   MINKE_RETURN_IF_ERROR(at_most(c.n_routed_experts, kMaxExperts, "n_routed_experts"));
@@ -303,6 +320,8 @@ Status CheckSizes(const ModelConfig& c) {
 std::string_view ModelTypeName(ModelType t) { return t == ModelType::kDeepseekV2 ? "deepseek_v2" : "deepseek_v3"; }
 
 Result<ModelConfig> ParseModelConfig(const std::string& text) {
+  if (!JsonDepthWithin(text, kMaxJsonDepth))
+    return Status::Error("JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::Error("not valid JSON");
   if (!j.is_object()) return Status::Error("top level is not a JSON object");

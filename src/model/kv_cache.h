@@ -19,16 +19,18 @@ class LatentCache {
   LatentCache(const ModelConfig& c, int64_t capacity);
 
   int64_t capacity() const { return capacity_; }
-  int64_t row_size() const { return row_; }  // kv_lora_rank + qk_rope_head_dim
+  int64_t row_size() const { return row_; }   // kv_lora_rank + qk_rope_head_dim
+  int64_t layers() const { return layers_; }  // main layers + MTP modules
   // Positions already cached (the next token's position).
   int64_t length() const { return length_; }
+  // REQUIRES: 0 <= n <= capacity().
   void set_length(int64_t n) { length_ = n; }
   // Rows [capacity, row_size] of `layer` (0..L-1 main, L.. MTP modules).
   float* layer(int64_t layer) { return &data_[static_cast<size_t>(layer * capacity_ * row_)]; }
   size_t bytes() const { return data_.size() * sizeof(float); }
 
  private:
-  int64_t capacity_, row_, length_ = 0;
+  int64_t capacity_, row_, layers_, length_ = 0;
   std::vector<float> data_;
 };
 

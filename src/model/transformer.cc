@@ -64,6 +64,9 @@ Status Transformer::Step(const std::vector<SequenceInput>& batch, std::vector<fl
   int64_t T = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     const SequenceInput& s = batch[i];
+    if (s.cache == nullptr || s.cache->row_size() != config_.kv_lora_rank + config_.qk_rope_head_dim ||
+        s.cache->layers() < config_.num_hidden_layers)
+      return Status::Error("sequence " + std::to_string(i) + ": its cache was not made for this model");
     Status st = CheckTokens(s.tokens);
     if (!st.ok()) return st.WithContext("sequence " + std::to_string(i));
     const int64_t end = s.cache->length() + static_cast<int64_t>(s.tokens.size());

@@ -1,5 +1,7 @@
 #include "tokenizer/tokenizer.h"
 
+#include "core/json_depth.h"
+
 #include <unordered_map>
 
 #include "core/mapped_file.h"
@@ -29,6 +31,7 @@ std::string HexByte(char c) {
 
 // Parses tokenizer.json text; a parse error names the byte where it failed.
 Result<json> ParseJson(std::string_view text) {
+  if (!JsonDepthWithin(text, kMaxJsonDepth)) return Status::Error("JSON nests deeper than 64 levels");
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::exception& e) {

@@ -106,3 +106,25 @@ TEST(Sampler, InvalidParametersAreErrors) {
 
 }  // namespace
 }  // namespace minke::infer
+
+namespace minke::infer {
+namespace {
+
+TEST(Sampler, NanLogitsAndTinyTemperatures) {
+  std::vector<float> l = {NAN, 1.0f, 2.0f, NAN};
+  SamplingParams p;
+  p.temperature = 1e-9f;  // treated as greedy
+  Sampler greedy(p);
+  EXPECT_EQ(greedy.Sample(l.data(), 4, {}), 2);
+  p.temperature = 1.0f;
+  Sampler s(p);
+  for (int i = 0; i < 200; ++i) {
+    int32_t t = s.Sample(l.data(), 4, {});
+    EXPECT_TRUE(t == 1 || t == 2) << t;
+  }
+  std::vector<float> all_inf(3, -INFINITY);
+  EXPECT_GE(s.Sample(all_inf.data(), 3, {}), 0);
+}
+
+}  // namespace
+}  // namespace minke::infer

@@ -428,3 +428,21 @@ TEST(SafetensorsBad, EveryTruncationIsAnError) {
 
 }  // namespace
 }  // namespace minke::io
+
+namespace minke::io {
+namespace {
+
+// Deep nesting must be an error, not a stack overflow in an error message.
+TEST(SafetensorsHostile, DeeplyNestedShape) {
+  std::string hdr = "{\"x\":{\"dtype\":\"F32\",\"shape\":" + std::string(200000, '[') + std::string(200000, ']') +
+                    ",\"data_offsets\":[0,0]}}";
+  std::string file(8, '\0');
+  for (int i = 0; i < 8; ++i) file[i] = static_cast<char>((hdr.size() >> (8 * i)) & 0xff);
+  file += hdr;
+  auto r = ParseSafetensors(reinterpret_cast<const uint8_t*>(file.data()), file.size(), "deep.safetensors");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nests deeper"), std::string::npos) << r.status().message();
+}
+
+}  // namespace
+}  // namespace minke::io

@@ -578,3 +578,29 @@ TEST(ConfigBad, AbsurdSizesAreRejectedNotAllocated) {
 
 }  // namespace
 }  // namespace minke::model
+
+namespace minke::model {
+namespace {
+
+TEST(ConfigHostile, DeepNestingAndBadYarn) {
+  std::string deep =
+      "{\"model_type\":\"deepseek_v3\",\"vocab_size\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  auto r = ParseModelConfig(deep);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nests deeper"), std::string::npos);
+  std::string base = R"({"model_type":"deepseek_v3","vocab_size":64,"hidden_size":32,"intermediate_size":64,
+    "num_hidden_layers":1,"num_attention_heads":2,"kv_lora_rank":16,"qk_nope_head_dim":8,"qk_rope_head_dim":4,
+    "v_head_dim":8,"max_position_embeddings":128,"n_routed_experts":null,)";
+  auto yarn = ParseModelConfig(
+      base + R"("rope_scaling":{"type":"yarn","factor":4,"original_max_position_embeddings":32,"beta_fast":-1}})");
+  ASSERT_FALSE(yarn.ok());
+  EXPECT_NE(yarn.status().message().find("beta_fast"), std::string::npos) << yarn.status().message();
+  auto ok =
+      ParseModelConfig(base + R"("rope_scaling":{"type":"yarn","factor":4,"original_max_position_embeddings":32}})");
+  EXPECT_TRUE(ok.ok()) << ok.status().message();
+  auto huge = ParseModelConfig(base.substr(0, base.size() - 1) + R"(,"max_position_embeddings":4611686018427387904})");
+  EXPECT_FALSE(huge.ok());
+}
+
+}  // namespace
+}  // namespace minke::model

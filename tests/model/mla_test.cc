@@ -128,3 +128,24 @@ TEST(LatentCache, HoldsOnlyTheLatentAndRopeKey) {
 
 }  // namespace
 }  // namespace minke::model
+
+namespace minke::model {
+namespace {
+
+TEST(LatentCache, ACacheOfAnotherModelIsRejected) {
+  auto a = io::LoadModel(Fixture("v3_full"));
+  auto b = io::LoadModel(Fixture("v2_lite"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  LatentCache foreign(b->model->config(), 8);
+  std::vector<float> logits;
+  Status s = a->model->Step({{&foreign, {1, 2}}}, &logits);
+  if (foreign.row_size() != a->model->config().kv_lora_rank + a->model->config().qk_rope_head_dim ||
+      foreign.layers() < a->model->config().num_hidden_layers) {
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("cache was not made for this model"), std::string::npos) << s.message();
+  }
+  EXPECT_FALSE(a->model->Step({{nullptr, {1}}}, &logits).ok());
+}
+
+}  // namespace
+}  // namespace minke::model
