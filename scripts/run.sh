@@ -10,8 +10,10 @@ mkdir -p "$(dirname "$OUT")"
 ./build/minke info --model "$OUT"
 ./build/minke logits --model "$OUT" --tokens 1,2,3,4 --out "$OUT/logits.f32"
 echo "logits [4, 512] (little-endian float32) written to $OUT/logits.f32; first values of row 0:"
-./build/minke logits --model "$OUT" --tokens 1,2,3,4 | head -1 | cut -d' ' -f1-8
+./build/minke logits --model "$OUT" --tokens 1,2,3,4 > "$OUT/logits.txt"
+head -1 "$OUT/logits.txt" | cut -d' ' -f1-8
 echo "MTP module logits (row i predicts token i+2), first values of row 0:"
-./build/minke logits --model "$OUT" --tokens 1,2,3,4 --mtp | head -1 | cut -d' ' -f1-8
+./build/minke logits --model "$OUT" --tokens 1,2,3,4 --mtp > "$OUT/mtp_logits.txt"
+head -1 "$OUT/mtp_logits.txt" | cut -d' ' -f1-8
 echo "greedy continuation of tokens 1,2,3,4 with the MLA latent KV cache:"
 ./build/minke generate --model "$OUT" --tokens 1,2,3,4 --max-new-tokens 16 --temperature 0
