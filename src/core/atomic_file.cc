@@ -30,7 +30,9 @@ AtomicFile::~AtomicFile() {
 }
 
 Status AtomicFile::Open() {
-  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ::unlink(tmp_.c_str());  // a stale temp file from a crashed writer with our pid
+  // O_EXCL | O_NOFOLLOW: never write through a file or symlink planted at the temp name.
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd_ < 0) return ErrnoStatus("cannot create", tmp_);
   return Status::Ok();
 }
