@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "core/mapped_file.h"
 #include "data/pipeline.h"
 
@@ -23,30 +24,10 @@ struct CleanArgs {
   double shard_mb = 0;
 };
 
-std::string Clock(double s) {
-  if (!(s >= 0) || s > 360000) return "--:--";
-  char buf[32];
-  const int t = static_cast<int>(s + 0.5);
-  if (t >= 3600)
-    std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
-  return buf;
-}
-
 // One line on stderr, redrawn in place: percent, bar, MB, MB/s, ETA, docs.
 void DrawProgress(const data::CleanProgress& p) {
-  const double frac = p.bytes_total ? std::min(1.0, static_cast<double>(p.bytes_read) / p.bytes_total) : 1.0;
-  const double mbps = p.seconds > 0 ? p.bytes_read / 1e6 / p.seconds : 0;
-  const double eta = mbps > 0 ? (p.bytes_total - std::min(p.bytes_read, p.bytes_total)) / 1e6 / mbps : -1;
-  char bar[31];
-  const int filled = static_cast<int>(frac * 30);
-  for (int i = 0; i < 30; ++i) bar[i] = i < filled ? '#' : '.';
-  bar[30] = '\0';
-  std::fprintf(stderr, "\r%5.1f%% [%s] %.1f/%.1f MB  %.1f MB/s  ETA %s  docs %lld kept %lld   ", 100 * frac, bar,
-               p.bytes_read / 1e6, p.bytes_total / 1e6, mbps, Clock(eta).c_str(), (long long)p.docs_in,
-               (long long)p.docs_kept);
-  std::fflush(stderr);
+  DrawProgressBar(p.bytes_read, p.bytes_total, p.seconds,
+                  "docs " + std::to_string(p.docs_in) + " kept " + std::to_string(p.docs_kept));
 }
 
 Status ApplyFlags(const CleanArgs& a, data::CleanConfig* c) {
@@ -141,6 +122,8 @@ void RegisterData(CLI::App& app, Action* action) {
   clean->add_flag("--progress", a->progress, "Show the progress bar even when stderr is not a terminal");
   clean->add_flag("--no-progress", a->no_progress, "Never show the progress bar");
   clean->callback([=] { *action = [=] { return Clean(*a); }; });
+
+  RegisterDataTokenize(*group, action);
 
   auto* config = group->add_subcommand("config", "Print the default `data clean` configuration (TOML)");
   config->callback([=] {

@@ -22,6 +22,10 @@ void RegisterGenerate(CLI::App& app, Action* action);
 void RegisterTokenize(CLI::App& app, Action* action);
 void RegisterData(CLI::App& app, Action* action);
 void RegisterCost(CLI::App& app, Action* action);
+void RegisterPlot(CLI::App& app, Action* action);
+void RegisterVerify(CLI::App& app, Action* action);
+// `data tokenize`, under the `data` group that RegisterData creates.
+void RegisterDataTokenize(CLI::App& data_group, Action* action);
 
 // "1,2,3" -> {1, 2, 3}; `flag` names the option in errors.
 Result<std::vector<int32_t>> ParseTokenList(const std::string& s, const std::string& flag);

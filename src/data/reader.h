@@ -5,8 +5,10 @@
 // path, skipping names that start with '.'). Files ending in .jsonl, .ndjson
 // or .json are JSON Lines (one document per non-blank line; the pipeline
 // parses them); any other file is plain UTF-8 text, cut into documents at
-// blank lines or taken whole (InputConfig::plain_text_unit). Files are read
-// with read(2) in 4 MiB chunks; a document longer than max_doc_bytes keeps
+// blank lines or taken whole (InputConfig::plain_text_unit). A file ending
+// in .gz is gzip-decompressed as it is read (zlib) and classified by the
+// name without .gz ("x.jsonl.gz" is JSON Lines). Files are read in 4 MiB
+// chunks; a document longer than max_doc_bytes keeps
 // only its first max_doc_bytes and is flagged oversized.
 #pragma once
 
@@ -24,7 +26,8 @@ enum class InputKind { kPlainText, kJsonl };
 struct InputFile {
   std::string path;
   InputKind kind;
-  uint64_t size;
+  uint64_t size;      // bytes on disk (compressed, for .gz)
+  bool gzip = false;  // name ends in .gz
 };
 
 // Expands files and directories into the ordered list of files to read.
@@ -49,7 +52,7 @@ class DocReader {
   // Clears *batch and fills it with whole documents until they hold at least
   // batch_bytes bytes or the input ends. An empty batch means the end.
   Status NextBatch(int64_t batch_bytes, std::vector<RawDoc>* batch);
-  // Bytes of input files consumed so far.
+  // Bytes of input files consumed so far (on disk: compressed for .gz).
   uint64_t bytes_read() const { return bytes_read_; }
   const std::vector<InputFile>& files() const { return files_; }
 
@@ -58,6 +61,9 @@ class DocReader {
   // Returns false at the end of the file.
   Result<bool> NextLine();
   Status OpenNext();
+  void CloseFile();
+  // read(2) or gzread into buf_; returns bytes read, 0 at the end.
+  Result<size_t> Fill();
   void AppendToDoc(std::string_view s);
   void EmitDoc(std::vector<RawDoc>* batch, int64_t* bytes);
 
@@ -65,6 +71,8 @@ class DocReader {
   InputConfig config_;
   size_t next_file_ = 0;
   int fd_ = -1;
+  void* gz_ = nullptr;   // gzFile for .gz inputs (zlib's type kept out of the header)
+  uint64_t gz_pos_ = 0;  // compressed bytes of the open .gz file consumed so far
   uint32_t file_index_ = 0;
   bool file_open_ = false;
   std::vector<char> buf_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -82,6 +83,20 @@ inline std::string Slurp(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+struct CliOutcome {
+  int exit_code;
+  std::string out, err;
+};
+
+// Runs the minke binary with `args` (already shell-quoted), capturing its
+// output in files under `dir`.
+inline CliOutcome RunMinke(const std::string& dir, const std::string& args) {
+  const std::string out = dir + "/stdout", err = dir + "/stderr";
+  const std::string cmd = std::string("'") + MINKE_BINARY + "' --threads 2 " + args + " >'" + out + "' 2>'" + err + "'";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), Slurp(out), Slurp(err)};
 }
 
 }  // namespace minke::data::testing
