@@ -184,6 +184,7 @@ Result<TokenizeResult> TokenizeCorpus(const TokenizeOptions& opt) {
   MINKE_RETURN_IF_ERROR(val.Open());
 
   TokenizeResult result;
+  result.setup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   TokenizeProgress progress;
   for (const InputFile& f : files) progress.bytes_total += f.size;
   InputConfig in;
