@@ -90,6 +90,7 @@ std::string DrawPanel(const Panel& p, const std::vector<MetricsRow>& rows, doubl
   s += Text(18, (top + bottom) / 2, p.y_label, "middle", 11,
             " transform=\"rotate(-90 18 " + Coord((top + bottom) / 2) + ")\"");
   double legend_x = kLeft + plot_w - 8;
+  std::string legend;  // drawn last, on a white box, so lines never hide it
   for (auto it = p.series.rbegin(); it != p.series.rend(); ++it) {
     const Series& se = *it;
     std::string pts, dots;
@@ -106,11 +107,14 @@ std::string DrawPanel(const Panel& p, const std::vector<MetricsRow>& rows, doubl
     // Legend, right-aligned inside the frame's top edge.
     const double w = 26 + 7.0 * se.name.size();
     legend_x -= w;
-    s += "<line x1=\"" + Coord(legend_x) + "\" x2=\"" + Coord(legend_x + 18) + "\" y1=\"" + Coord(top + 12) +
-         "\" y2=\"" + Coord(top + 12) + "\" stroke=\"" + se.color + "\" stroke-width=\"2\"/>\n";
-    s += Text(legend_x + 22, top + 16, se.name, "start", 11);
+    legend += "<line x1=\"" + Coord(legend_x) + "\" x2=\"" + Coord(legend_x + 18) + "\" y1=\"" + Coord(top + 12) +
+              "\" y2=\"" + Coord(top + 12) + "\" stroke=\"" + se.color + "\" stroke-width=\"2\"/>\n";
+    legend += Text(legend_x + 22, top + 16, se.name, "start", 11);
   }
-  return s;
+  if (legend.empty()) return s;
+  const double box_x = legend_x - 6, box_w = kLeft + plot_w - 2 - box_x;
+  return s + "<rect x=\"" + Coord(box_x) + "\" y=\"" + Coord(top + 2) + "\" width=\"" + Coord(box_w) +
+         "\" height=\"20\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n" + legend;
 }
 
 }  // namespace

@@ -72,6 +72,11 @@ DerivedFigures Derive(const RunRecord& r);
 
 // SHA-256 and size of each file; errors name the file.
 Result<std::vector<FileDigest>> HashFiles(const std::vector<std::string>& paths);
+// The inputs of a run trained on a token-shard directory (token_meta.h):
+// meta.json, train.bin and val.bin, hashed now (so the record holds what was
+// read, not what meta.json claims; ~250 MB/s), then the corpus files that
+// meta.json lists, with the size and SHA-256 recorded when they were tokenized.
+Result<std::vector<FileDigest>> TokenShardInputs(const std::string& shard_dir);
 // Regular files directly in dir that a model consists of, sorted: *.safetensors,
 // *.safetensors.index.json, config.json, generation_config.json, tokenizer.json,
 // tokenizer_config.json (not logs or metrics, which may still grow).

@@ -53,6 +53,7 @@ class TokenDataset {
   // split holds fewer than seq_len + 1 tokens.
   Status Batch(Split split, uint64_t step, int batch_size, int seq_len, std::vector<int32_t>* tokens) const;
   // The start of row `row` of step `step`: uniform in [0, n - seq_len - 1].
+  // REQUIRES: num_tokens(split) > seq_len (Batch checks it).
   uint64_t Offset(Split split, uint64_t step, int row, int seq_len) const;
 
   // Sequential evaluation: window w is tokens [w*seq_len, w*seq_len + seq_len + 1),

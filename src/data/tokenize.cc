@@ -172,18 +172,24 @@ Result<TokenizeResult> TokenizeCorpus(const TokenizeOptions& opt) {
 
   if (opt.inputs.empty()) return Status::Error("no input files given");
   MINKE_ASSIGN_OR_RETURN(std::vector<InputFile> files, ExpandInputs(opt.inputs));
-  if (files.empty()) return Status::Error("no input files found under the given paths");
-  if (opt.threads > 0) omp_set_num_threads(opt.threads);
-  MINKE_ASSIGN_OR_RETURN(meta.inputs, HashInputs(files));
-
   std::error_code ec;
   std::filesystem::create_directories(opt.out_dir, ec);
   if (ec) return Status::Error(opt.out_dir + ": cannot create directory: " + ec.message());
+  // Never read our own output (an --out inside an input directory), as `data clean`.
+  const std::filesystem::path out_dir = std::filesystem::weakly_canonical(opt.out_dir, ec);
+  std::erase_if(files, [&](const InputFile& f) {
+    const std::filesystem::path rel = std::filesystem::weakly_canonical(f.path, ec).lexically_relative(out_dir);
+    return !rel.empty() && *rel.begin() != "..";
+  });
+  if (files.empty()) return Status::Error("no input files found under the given paths");
+  if (opt.threads > 0) omp_set_num_threads(opt.threads);
+  MINKE_ASSIGN_OR_RETURN(meta.inputs, HashInputs(files));
   SplitWriter train(opt.out_dir, "train.bin", meta.token_bytes), val(opt.out_dir, "val.bin", meta.token_bytes);
   MINKE_RETURN_IF_ERROR(train.Open());
   MINKE_RETURN_IF_ERROR(val.Open());
 
   TokenizeResult result;
+  result.setup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   TokenizeProgress progress;
   for (const InputFile& f : files) progress.bytes_total += f.size;
   InputConfig in;

@@ -54,7 +54,8 @@ struct TokenizeResult {
   TokenShardMeta meta;
   uint64_t input_bytes = 0;  // on disk
   uint64_t text_bytes = 0;   // document text tokenized (decompressed, without JSON syntax)
-  double seconds = 0;
+  double seconds = 0;        // wall time of the whole run
+  double setup_seconds = 0;  // of which: loading the tokenizer, hashing the inputs
   int threads = 1;
 };
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/sha256.h"
+#include "data/token_meta.h"
 #include "test_corpus.h"
 
 namespace minke::data {
@@ -105,6 +106,31 @@ TEST(Provenance, WritesRecordAndCardThenVerifyCatchesTampering) {
   EXPECT_HAS(v->problems[0], "config.json: missing");
   EXPECT_HAS(v->problems[1], "model.safetensors: changed");
   EXPECT_HAS(v->problems[2], "extra.safetensors: not listed");
+}
+
+TEST(Provenance, TokenShardInputsHashTheShardsAndListTheCorpus) {
+  testing::TempDir dir;
+  TokenShardMeta m;
+  m.vocab_size = 10;
+  m.token_bytes = 2;
+  m.train = {"train.bin", 2, 1, "not checked here"};
+  m.val = {"val.bin", 0, 0, ""};
+  m.inputs = {{"corpus/a.txt", 12, "abc123"}};
+  dir.Write("s/meta.json", TokenShardMetaToJson(m));
+  dir.Write("s/train.bin", std::string("\1\0\2\0", 4));
+  dir.Write("s/val.bin", "");
+  auto in = TokenShardInputs(dir.path() + "/s");
+  ASSERT_TRUE(in.ok()) << in.status().message();
+  ASSERT_EQ(in->size(), 4u);
+  EXPECT_EQ((*in)[1].path, dir.path() + "/s/train.bin");
+  EXPECT_EQ((*in)[1].sha256, Sha256Hex(std::string("\1\0\2\0", 4)));
+  EXPECT_EQ((*in)[1].bytes, 4u);
+  EXPECT_EQ((*in)[3].path, "corpus/a.txt");
+  EXPECT_EQ((*in)[3].sha256, "abc123");
+  std::filesystem::remove(dir.path() + "/s/val.bin");
+  in = TokenShardInputs(dir.path() + "/s");
+  ASSERT_FALSE(in.ok());
+  EXPECT_HAS(in.status().message(), "val.bin");
 }
 
 TEST(Provenance, VerifyCliExitCodes) {

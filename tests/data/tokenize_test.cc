@@ -148,6 +148,17 @@ TEST_F(TokenizeTest, DeepSeekVocabularyIsUint32WithItsEos) {
   EXPECT_EQ(ids.back(), 1u);
 }
 
+TEST_F(TokenizeTest, SkipsItsOwnOutput) {
+  dir_.Write("in/a.txt", "Some text.\n");
+  TokenizeOptions o = Options("in/shards");  // output inside the input directory
+  o.val_fraction = 0;
+  ASSERT_TRUE(TokenizeCorpus(o).ok());
+  auto again = TokenizeCorpus(o);  // would read train.bin as text if it did not skip it
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->meta.inputs.size(), 1u);
+  EXPECT_EQ(again->meta.train.documents, 1u);
+}
+
 TEST_F(TokenizeTest, ErrorsNameFileAndLine) {
   dir_.Write("in/bad.jsonl", "{\"text\": \"ok\"}\n{\"txt\": \"no\"}\n");
   auto r = TokenizeCorpus(Options("out"));
