@@ -24,6 +24,7 @@ void RegisterData(CLI::App& app, Action* action);
 void RegisterCost(CLI::App& app, Action* action);
 void RegisterPlot(CLI::App& app, Action* action);
 void RegisterVerify(CLI::App& app, Action* action);
+void RegisterTrain(CLI::App& app, Action* action);
 // `data tokenize`, under the `data` group that RegisterData creates.
 void RegisterDataTokenize(CLI::App& data_group, Action* action);
 
