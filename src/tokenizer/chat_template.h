@@ -4,7 +4,11 @@
 // tokenizer_config.json (`chat_template`, `bos_token`, `eos_token`).
 //
 // Supported families: DeepSeek-V3, DeepSeek-R1 (assistant turns lose their
-// <think>...</think> part), Qwen2 / R1-Distill-Qwen, Llama-3 / R1-Distill-Llama.
+// <think>...</think> part; R1-Distill-Qwen/Llama use this template too), Qwen2
+// and Qwen2.5 (ChatML with the template's default system prompt), Llama-3
+// (Meta-Llama-3-Instruct: BOS + header turns) and Llama-3.1 (its system turn
+// with "Cutting Knowledge Date" and the template's fixed "Today Date"; tool
+// use is not supported; Llama-3.2's strftime_now date is refused).
 // A tokenizer_config.json whose template is none of these is an error naming
 // what was found, never a guessed format.
 //
