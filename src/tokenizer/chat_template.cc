@@ -1,5 +1,6 @@
 #include "tokenizer/chat_template.h"
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -143,10 +144,12 @@ std::string LiteralAfter(const std::string& t, const std::string& key) {
 
 // The first 60 bytes of the template, for errors that say what was found.
 std::string Excerpt(const std::string& t) {
-  std::string s = t.substr(0, 60);
+  size_t n = std::min<size_t>(t.size(), 60);
+  while (n < t.size() && (static_cast<unsigned char>(t[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 char
+  std::string s = t.substr(0, n);
   for (char& c : s)
     if (c == '\n') c = ' ';
-  return "'" + s + (t.size() > 60 ? "...'" : "'");
+  return "'" + s + (n < t.size() ? "...'" : "'");
 }
 
 // bos_token / eos_token: a string, an AddedToken object {"content": ...}, or null.

@@ -78,6 +78,7 @@ TEST(ChatTemplate, RecognisesFamilies) {
   EXPECT_EQ(Family("deepseek_v3").bos_token(), "<｜begin▁of▁sentence｜>");  // from an AddedToken object
   EXPECT_EQ(Family("qwen2_5").bos_token(), "");                             // null
   EXPECT_EQ(Family("qwen2_5").eos_token(), "<|im_end|>");
+  EXPECT_STREQ(ChatFamilyName(Family("deepseek_r1_distill").family()), "deepseek_r1");
 }
 
 // chat_cases rows -> the fixture config of their template.
@@ -136,6 +137,10 @@ TEST(ChatTemplate, UnknownTemplatesAreErrors) {
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.status().message().find("not a known family"), std::string::npos) << t.status().message();
   EXPECT_NE(t.status().message().find("[INST]"), std::string::npos) << t.status().message();
+  // The excerpt stops at 60 bytes, never inside a UTF-8 character.
+  Result<ChatTemplate> cjk = ChatTemplate::FromTemplate(std::string(59, 'x') + "你好", "", "");
+  ASSERT_FALSE(cjk.ok());
+  EXPECT_NE(cjk.status().message().find(std::string(59, 'x') + "...'"), std::string::npos) << cjk.status().message();
 
   auto config_error = [](const std::string& json) {
     Result<ChatTemplate> r = ChatTemplate::FromConfigJson(json, "cfg.json");
