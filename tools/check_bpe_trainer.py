@@ -81,7 +81,8 @@ def main():
         res = subprocess.run([args.minke, "tokenize", "--tokenizer", out, "--jsonl"], input=inp.encode(),
                              capture_output=True, check=True)
         t_enc = time.time() - t0
-        minke_ids = [json.loads(l)["ids"] for l in res.stdout.decode().splitlines()]
+        # Split on "\n" only: the JSON lines hold raw U+2028, U+0085, ... that splitlines() would cut at.
+        minke_ids = [json.loads(l)["ids"] for l in res.stdout.decode().split("\n") if l]
         hf_ids = [e.ids for e in hf_mine.encode_batch(lines, add_special_tokens=False)]
         bad = [i for i, (a, b) in enumerate(zip(minke_ids, hf_ids)) if a != b]
         n_tok = sum(len(x) for x in hf_ids)

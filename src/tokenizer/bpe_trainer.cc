@@ -93,6 +93,48 @@ std::string Utf8(char32_t c) {
   return s;
 }
 
+// A JSON string literal, UTF-8 kept as is.
+std::string Quote(const std::string& s) { return nlohmann::json(s).dump(-1, ' ', /*ensure_ascii=*/false); }
+
+// The tokenizer.json text, laid out like HF's (one vocab entry / merge per
+// line). Written by hand because nlohmann's ordered_json inserts in O(n),
+// which made a 32k vocabulary cost more than the training.
+std::string TokenizerJson(const std::vector<std::string>& id_to_word,
+                          const std::vector<std::pair<uint32_t, uint32_t>>& merges,
+                          const std::vector<std::string>& specials, const std::vector<uint32_t>& special_ids) {
+  nlohmann::ordered_json added = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < specials.size(); ++i)
+    added.push_back({{"id", special_ids[i]},
+                     {"content", specials[i]},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", true}});
+  std::string out = "{\n \"version\": \"1.0\",\n \"truncation\": null,\n \"padding\": null,\n";
+  out += " \"added_tokens\": " + added.dump(-1, ' ', false) + ",\n \"normalizer\": null,\n";
+  out += std::string(" \"pre_tokenizer\": ") + kPreTokenizerJson + ",\n";
+  // As DeepSeek-V3's: the ByteLevel post-processor adds nothing; the decoder maps bytes back.
+  out +=
+      " \"post_processor\": {\"type\": \"ByteLevel\", \"add_prefix_space\": true, \"trim_offsets\": false, "
+      "\"use_regex\": true},\n";
+  out +=
+      " \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": true, \"trim_offsets\": true, "
+      "\"use_regex\": true},\n";
+  out +=
+      " \"model\": {\"type\": \"BPE\", \"dropout\": null, \"unk_token\": null, \"continuing_subword_prefix\": "
+      "null, \"end_of_word_suffix\": null, \"fuse_unk\": false, \"byte_fallback\": false, \"ignore_merges\": "
+      "false,\n  \"vocab\": {";
+  for (size_t i = 0; i < id_to_word.size(); ++i)
+    out += (i ? ",\n   " : "\n   ") + Quote(id_to_word[i]) + ": " + std::to_string(i);
+  out += "\n  },\n  \"merges\": [";
+  for (size_t i = 0; i < merges.size(); ++i)
+    out += (i ? ",\n   [" : "\n   [") + Quote(id_to_word[merges[i].first]) + ", " +
+           Quote(id_to_word[merges[i].second]) + "]";
+  out += "\n  ]\n }\n}\n";
+  return out;
+}
+
 }  // namespace
 
 const char* BpeTrainer::PreTokenizerJson() { return kPreTokenizerJson; }
@@ -269,41 +311,9 @@ Result<std::string> BpeTrainer::Train(BpeTrainingStats* stats) {
   }
   Report("merging", id_to_word.size() - start, target - start);
 
-  nlohmann::ordered_json out;
-  out["version"] = "1.0";
-  out["truncation"] = nullptr;
-  out["padding"] = nullptr;
-  out["added_tokens"] = nlohmann::ordered_json::array();
-  for (const std::string& s : options_.special_tokens)
-    out["added_tokens"].push_back({{"id", word_to_id[s]},
-                                   {"content", s},
-                                   {"single_word", false},
-                                   {"lstrip", false},
-                                   {"rstrip", false},
-                                   {"normalized", false},
-                                   {"special", true}});
-  out["normalizer"] = nullptr;
-  out["pre_tokenizer"] = nlohmann::ordered_json::parse(kPreTokenizerJson);
-  // As DeepSeek-V3's: the ByteLevel post-processor adds nothing; the decoder maps bytes back.
-  out["post_processor"] = {
-      {"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", false}, {"use_regex", true}};
-  out["decoder"] = {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
-  nlohmann::ordered_json model = {{"type", "BPE"},
-                                  {"dropout", nullptr},
-                                  {"unk_token", nullptr},
-                                  {"continuing_subword_prefix", nullptr},
-                                  {"end_of_word_suffix", nullptr},
-                                  {"fuse_unk", false},
-                                  {"byte_fallback", false},
-                                  {"ignore_merges", false}};
-  nlohmann::ordered_json vocab = nlohmann::ordered_json::object();
-  for (size_t i = 0; i < id_to_word.size(); ++i) vocab[id_to_word[i]] = i;
-  model["vocab"] = std::move(vocab);
-  nlohmann::ordered_json merge_list = nlohmann::ordered_json::array();
-  for (auto [a, b] : merges) merge_list.push_back({id_to_word[a], id_to_word[b]});
-  model["merges"] = std::move(merge_list);
-  out["model"] = std::move(model);
-  std::string text = out.dump(1, ' ', /*ensure_ascii=*/false);
+  std::vector<uint32_t> special_ids;
+  for (const std::string& t : options_.special_tokens) special_ids.push_back(word_to_id[t]);
+  std::string text = TokenizerJson(id_to_word, merges, options_.special_tokens, special_ids);
 
   // Our own output must load; a failure here is a bug in this file.
   Result<Tokenizer> check = Tokenizer::FromJson(text, "trained tokenizer.json");
