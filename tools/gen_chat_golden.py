@@ -17,8 +17,9 @@ own render_jinja_template (the same Jinja environment, messages as given), the
 way transformers 4.x, llama.cpp and ../shared/tokenizer/chat_cases.jsonl
 render them; they carry "rendered_by": "render_jinja_template".
 
-Templates: DeepSeek-V3 (its tokenizer_config.json), DeepSeek-R1-Distill
-(../shared/tokenizer/templates), Qwen2.5 (its tokenizer_config.json), and,
+Templates: DeepSeek-V3 (its tokenizer_config.json), DeepSeek-R1 (V3's with
+R1's three edits, see r1_hub_template), DeepSeek-R1-Distill as llama.cpp ships
+it (../shared/tokenizer/templates), Qwen2.5 (its tokenizer_config.json), and,
 since no hub is reachable, Qwen2, Llama-3 and Llama-3.1 written out below from
 the Qwen2-7B-Instruct, Meta-Llama-3-8B-Instruct and Llama-3.1-8B-Instruct
 tokenizer_config.json files.
@@ -161,6 +162,32 @@ LLAMA31_TEMPLATE = """{{- bos_token }}
 """
 
 
+def r1_hub_template(v3):
+    """DeepSeek-R1's (and the R1-Distill models') tokenizer_config.json template.
+
+    It is DeepSeek-V3's with three edits, applied here to the real V3 text:
+    the last system message wins (no `is_first_sp` joining), assistant turns
+    keep only what follows '</think>', and the generation prompt opens
+    '<think>\\n'.
+    """
+    edits = [
+        (", system_prompt='', is_first_sp=true)", ", system_prompt='')"),
+        ("{%- if ns.is_first_sp %}{% set ns.system_prompt = ns.system_prompt + message['content'] %}"
+         "{% set ns.is_first_sp = false %}{%- else %}{% set ns.system_prompt = ns.system_prompt + '\n\n' + "
+         "message['content'] %}{%- endif %}", "{% set ns.system_prompt = message['content'] %}"),
+        ("{%- else %}{{'<｜Assistant｜>' + message['content'] + '<｜end▁of▁sentence｜>'}}",
+         "{%- else %}{% set content = message['content'] %}{% if '</think>' in content %}"
+         "{% set content = content.split('</think>')[-1] %}{% endif %}"
+         "{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}"),
+        ("{{'<｜Assistant｜>'}}{% endif %}", "{{'<｜Assistant｜><think>\\n'}}{% endif %}"),
+    ]
+    t = v3
+    for old, new in edits:
+        assert t.count(old) == 1, old
+        t = t.replace(old, new)
+    return t
+
+
 def U(c):
     return {"role": "user", "content": c}
 
@@ -176,6 +203,7 @@ def S(c):
 TOOL_CALL = {"type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
 TOOL_CALL2 = {"type": "function", "function": {"name": "get_time", "arguments": '{"tz": "Europe/Paris",\n "fmt": "24h"}'}}
 
+DS_QWEN25 = {"deepseek_v3", "deepseek_r1", "deepseek_r1_distill", "qwen2_5"}  # the templates with tool calls
 # (name, messages, families that take it; None = all)
 CASES = [
     ("user_only", [U("Hello! Who are you?")], None),
@@ -200,14 +228,14 @@ CASES = [
     ("no_messages", [], None),
     ("tool_call_single", [U("What's the weather in Paris?"), {"role": "assistant", "content": None,
                           "tool_calls": [TOOL_CALL]}, {"role": "tool", "content": '{"temperature": 18}'},
-                          A("It is 18 degrees in Paris.")], {"deepseek_v3", "deepseek_r1_distill", "qwen2_5"}),
+                          A("It is 18 degrees in Paris.")], DS_QWEN25),
     ("tool_calls_two", [U("Weather and time in Paris?"), {"role": "assistant", "content": None,
                         "tool_calls": [TOOL_CALL, TOOL_CALL2]}, {"role": "tool", "content": "18 C"},
-                        {"role": "tool", "content": "14:05"}], {"deepseek_v3", "deepseek_r1_distill", "qwen2_5"}),
+                        {"role": "tool", "content": "14:05"}], DS_QWEN25),
     ("tool_call_then_user", [U("Weather?"), {"role": "assistant", "content": None, "tool_calls": [TOOL_CALL]},
                              {"role": "tool", "content": "18 C"}, A("18 C."), U("Thanks"),
                              {"role": "assistant", "content": None, "tool_calls": [TOOL_CALL2]},
-                             {"role": "tool", "content": "14:05"}], {"deepseek_v3", "deepseek_r1_distill", "qwen2_5"}),
+                             {"role": "tool", "content": "14:05"}], DS_QWEN25),
 ]
 
 
@@ -230,6 +258,7 @@ def main():
     families = {
         "deepseek_v3": (v3, v3.chat_template, ds_tokens),
         "deepseek_r1_distill": (v3, r1_distill, ds_tokens),
+        "deepseek_r1": (v3, r1_hub_template(v3.chat_template), ds_tokens),
         "qwen2_5": (qwen, qwen.chat_template, dict(bos_token=None, eos_token="<|im_end|>")),
         "qwen2": (qwen, QWEN2_TEMPLATE, dict(bos_token=None, eos_token="<|im_end|>")),
         "llama3": (v3, LLAMA3_TEMPLATE, llama_tokens),

@@ -164,6 +164,20 @@ Result<std::string> SpecialToken(const json& j, const char* key) {
   return Status::Error(std::string("field '") + key + "' must be a string, an object with 'content', or null");
 }
 
+// Markers of later template versions whose logic the renderers below do not
+// implement (DeepSeek-V3-0324 / R1-0528 / V3.1 track `ns.is_last_user` and
+// thinking modes; Qwen3 / QwQ and Qwen2-VL add reasoning or media; Llama-3.2
+// dates by today's date and Llama-3.2-Vision has image turns). Finding one is
+// an error naming it: rendering such a template with an older one's logic
+// would be a guess.
+Status RejectLaterVersions(const std::string& t, const char* family, std::initializer_list<const char*> markers) {
+  for (const char* m : markers)
+    if (Has(t, m))
+      return Status::Error(std::string(family) + " chat template uses '" + m +
+                           "', a feature of a later template version that minke does not render");
+  return Status::Ok();
+}
+
 Status NeedContent(size_t i, const ChatMessage& m) {
   if (m.content_is_null) return Status::Error(Where(i, m) + ": content is null; this template needs a string");
   return Status::Ok();
@@ -302,6 +316,8 @@ Result<ChatTemplate> ChatTemplate::FromTemplate(const std::string& t, const std:
   c.bos_token_ = bos_token;
   c.eos_token_ = eos_token;
   if (Has(t, kUser) && Has(t, kAssistant)) {
+    MINKE_RETURN_IF_ERROR(RejectLaterVersions(
+        t, "DeepSeek", {"is_last_user", "enable_thinking", "thinking", "reasoning_content", "is_prefix", "tools"}));
     // R1 templates cut the reasoning out of earlier assistant turns:
     //   {% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}
     const bool r1 = Has(t, "split('</think>')");
@@ -325,6 +341,8 @@ Result<ChatTemplate> ChatTemplate::FromTemplate(const std::string& t, const std:
           "none\" nor \"message['tool_calls']\")");
   } else if (Has(t, "<|im_start|>")) {
     c.family_ = ChatFamily::kQwen2;
+    MINKE_RETURN_IF_ERROR(
+        RejectLaterVersions(t, "ChatML", {"reasoning_content", "enable_thinking", "<|vision_start|>", "image"}));
     if (Has(t, "<think>"))
       return Status::Error("ChatML template with <think> (Qwen3 / QwQ style) is not supported; found " + Excerpt(t));
     c.default_system_ = FindQwenDefaultSystem(t);
@@ -336,6 +354,7 @@ Result<ChatTemplate> ChatTemplate::FromTemplate(const std::string& t, const std:
     c.qwen_tools_ = Has(t, "<tool_call>");
   } else if (Has(t, "<|start_header_id|>")) {
     c.family_ = ChatFamily::kLlama3;
+    MINKE_RETURN_IF_ERROR(RejectLaterVersions(t, "Llama", {"<|image|>", "image"}));
     if (Has(t, "strftime_now"))
       return Status::Error("Llama chat template uses strftime_now (today's date, Llama-3.2 style): not supported");
     if (Has(t, "Cutting Knowledge Date:")) {

@@ -46,7 +46,7 @@ std::vector<ChatMessage> Messages(const nlohmann::json& j) {
 
 TEST(ChatTemplate, GoldenFromTransformers) {
   const auto rows = testing_data::ParseJsonl(Gunzip(ChatFixture("golden.jsonl.gz")));
-  ASSERT_GE(rows.size(), 200u);
+  ASSERT_GE(rows.size(), 240u);
   size_t rendered = 0, rejected = 0;
   for (const auto& row : rows) {
     const std::string fam = row["family"], what = fam + "/" + row["name"].get<std::string>() +
@@ -61,13 +61,14 @@ TEST(ChatTemplate, GoldenFromTransformers) {
       ++rendered;
     }
   }
-  EXPECT_GT(rendered, 190u);
+  EXPECT_GT(rendered, 220u);
   EXPECT_GT(rejected, 5u);
 }
 
 TEST(ChatTemplate, RecognisesFamilies) {
   EXPECT_EQ(Family("deepseek_v3").family(), ChatFamily::kDeepSeekV3);
   EXPECT_EQ(Family("deepseek_r1_distill").family(), ChatFamily::kDeepSeekR1);
+  EXPECT_EQ(Family("deepseek_r1").family(), ChatFamily::kDeepSeekR1);
   EXPECT_EQ(Family("qwen2_5").family(), ChatFamily::kQwen2);
   EXPECT_EQ(Family("qwen2").family(), ChatFamily::kQwen2);
   EXPECT_EQ(Family("llama3").family(), ChatFamily::kLlama3);
@@ -156,6 +157,14 @@ TEST(ChatTemplate, UnknownTemplatesAreErrors) {
   // Qwen3-style (reasoning in ChatML) is recognised as unsupported, not rendered as Qwen2.
   EXPECT_NE(config_error("{\"chat_template\": \"<|im_start|>assistant\\n<think>\\n\"}").find("Qwen3"),
             std::string::npos);
+  // Later versions of a family (logic the renderers do not implement) are refused by name.
+  EXPECT_NE(
+      config_error("{\"chat_template\": \"{%- set ns.is_last_user = true -%}{{'<｜User｜>' + c}}<｜Assistant｜>\"}")
+          .find("DeepSeek chat template uses 'is_last_user'"),
+      std::string::npos);
+  EXPECT_NE(
+      config_error("{\"chat_template\": \"<|start_header_id|>{{ strftime_now('%d %b %Y') }}\"}").find("strftime_now"),
+      std::string::npos);
   // A list of named templates: "default" is used, as in transformers.
   Result<ChatTemplate> listed = ChatTemplate::FromConfigJson(
       "{\"chat_template\": [{\"name\": \"tool_use\", \"template\": \"x\"}, {\"name\": \"default\", \"template\": "
