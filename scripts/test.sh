@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 JOBS=${JOBS:-$(nproc)}
+# Tests run side by side (ctest -j) on few cores: libgomp's default spin-wait
+# then starves the other processes and tiny models run 20x slower.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 echo "== tests (release)"
 (cd build && ctest --output-on-failure -j "$JOBS")
