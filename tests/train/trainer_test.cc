@@ -10,6 +10,8 @@
 
 #include "core/atomic_file.h"
 #include "core/mapped_file.h"
+#include "data/cost.h"
+#include "kernels/cpu/gemm.h"
 #include "model/rope.h"
 #include "train/model_grad.h"
 #include "train/optimizer.h"
@@ -241,6 +243,41 @@ TEST(Trainer, FiniteDifferencesMatchTheGradient) {
     }
   }
   EXPECT_GT(checked, 30);
+}
+
+// The ledger's analytic training FLOPs (data/cost.h: 6 x matmul params per
+// token + 3 x causal attention) against a direct count of every GEMM one
+// training step runs. The engine computes the full T x T score square and
+// masks it, so its attention costs 2T/(T+1) times the causal count; MTP
+// module k sees T-k tokens per sequence.
+TEST(Trainer, AnalyticFlopsMatchTheGemmsRun) {
+  model::ModelConfig c = TinyConfig();
+  auto ps = ParamSet::Create(c);
+  ASSERT_TRUE(ps.ok());
+  ps->InitRandom(1);
+  model::Rope rope = model::MakeRope(c);
+  const int64_t B = 3, T = 16;
+  std::vector<int32_t> tokens;
+  ASSERT_TRUE(PatternData(48).train(0, 0, B, T, &tokens).ok());
+  const uint64_t before = kernels::GemmFlops();
+  StepStats st;
+  ASSERT_TRUE(ForwardBackward(*ps, rope, LossWeights{}, tokens.data(), B, T, true, 1.0f, &st).ok());
+  const double counted = static_cast<double>(kernels::GemmFlops() - before);
+
+  model::ModelConfig main_only = c;
+  main_only.num_nextn_predict_layers = 0;
+  const double n_main = data::MatmulParamsPerToken(main_only, false);
+  const double n_mtp = data::MatmulParamsPerToken(c, true) - n_main;
+  const double attn_main = data::AttentionFlopsPerToken(main_only, T, false);                      // per token, causal
+  const double per_layer_square = 2.0 * c.num_attention_heads * (c.qk_head_dim() + c.v_head_dim);  // x keys
+  double expected = 6 * n_main * B * T + 3 * attn_main * B * T * (2.0 * T / (T + 1));
+  const int64_t n = T - 1;  // MTP depth 1
+  expected += 6 * n_mtp * B * n + 3 * per_layer_square * n * B * n;
+  EXPECT_NEAR(counted, expected, 1e-9 * expected) << "counted " << counted << " expected " << expected;
+  // And the ledger's own formula is within the attention masking waste of it.
+  const double analytic = data::ComputeFromConfig(c, T, true).train_flops_per_token() * B * T;
+  EXPECT_GT(counted, analytic);
+  EXPECT_LT(counted, 1.25 * analytic);
 }
 
 TEST(TrainConfigTest, RejectsBadInput) {

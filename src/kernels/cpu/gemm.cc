@@ -3,13 +3,20 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <atomic>
 #include <vector>
 
 namespace minke::kernels {
+namespace {
+std::atomic<uint64_t> g_gemm_flops{0};
+}  // namespace
+
+uint64_t GemmFlops() { return g_gemm_flops.load(std::memory_order_relaxed); }
 
 void Sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
+  g_gemm_flops.fetch_add(static_cast<uint64_t>(2 * M * N * K), std::memory_order_relaxed);
   if (M == 1 && trans_b && !trans_a) {  // one row (decode): y = W x, a GEMV
     cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(N), static_cast<blasint>(K), alpha, B,
                 static_cast<blasint>(ldb), A, 1, beta, C, 1);

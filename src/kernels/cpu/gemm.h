@@ -24,6 +24,10 @@ void SgemmRef(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float
 // left operand (bench: 20-35% faster for M <= 32 on cold weights).
 void MatmulNT(const float* x, const float* w, float* y, int64_t M, int64_t N, int64_t K);
 
+// Floating-point operations (2 x M x N x K) of every Sgemm call so far, a
+// direct count that the analytic FLOP formulas (data/cost.h) are tested against.
+uint64_t GemmFlops();
+
 // Number of threads kernels use (OpenMP), and a way to set it (<= 0: all cores).
 int NumThreads();
 void SetNumThreads(int n);
