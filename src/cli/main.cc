@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   minke::cli::RegisterTokenize(app, &action);
   minke::cli::RegisterData(app, &action);
   minke::cli::RegisterCost(app, &action);
+  minke::cli::RegisterConvert(app, &action);
+  minke::cli::RegisterQuantize(app, &action);
+  minke::cli::RegisterPerplexity(app, &action);
   CLI11_PARSE(app, argc, argv);
   minke::kernels::SetNumThreads(threads);
   minke::Status s;

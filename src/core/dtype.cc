@@ -56,7 +56,19 @@ size_t DTypeSize(DType t) {
   return 0;
 }
 
+int64_t DTypeBlockSize(DType t) { return IsBlockQuantType(t) ? 32 : 1; }
+
+bool IsBlockQuantType(DType t) { return t == DType::Q8_0 || t == DType::Q4_0; }
+
+size_t DTypeBytes(DType t, int64_t n) {
+  if (t == DType::Q8_0) return static_cast<size_t>(n / 32) * 34;
+  if (t == DType::Q4_0) return static_cast<size_t>(n / 32) * 18;
+  return static_cast<size_t>(n) * DTypeSize(t);
+}
+
 std::string_view DTypeName(DType t) {
+  if (t == DType::Q8_0) return "Q8_0";
+  if (t == DType::Q4_0) return "Q4_0";
   for (const auto& e : kDTypes)
     if (e.type == t) return e.name;
   return "?";
@@ -69,7 +81,7 @@ std::optional<DType> DTypeFromName(std::string_view name) {
 }
 
 bool IsFloatWeightType(DType t) {
-  return t == DType::F32 || t == DType::F16 || t == DType::BF16 || t == DType::F8_E4M3;
+  return t == DType::F32 || t == DType::F16 || t == DType::BF16 || t == DType::F8_E4M3 || IsBlockQuantType(t);
 }
 
 float F16ToF32(uint16_t h) {
