@@ -356,8 +356,11 @@ Result<GgufContents> ParseGguf(const uint8_t* data, size_t size, const std::stri
     if (t.offset % out.alignment != 0)
       return err("tensor '" + t.name + "': data offset " + std::to_string(t.offset) + " is not a multiple of the " +
                  std::to_string(out.alignment) + "-byte alignment");
-    if (t.offset > data_size || t.nbytes > data_size - t.offset)
-      return err("tensor '" + t.name + "': data [" + std::to_string(t.offset) + ", +" + std::to_string(t.nbytes) +
+    // Like ggml, each tensor owns its bytes padded to the alignment, so a
+    // file cut inside the last tensor's padding is truncated too.
+    const uint64_t padded = (t.nbytes + out.alignment - 1) / out.alignment * out.alignment;
+    if (t.offset > data_size || padded > data_size - t.offset)
+      return err("tensor '" + t.name + "': data [" + std::to_string(t.offset) + ", +" + std::to_string(padded) +
                  ") runs past the end of the data area (" + std::to_string(data_size) + " bytes; truncated file?)");
     t.data = data + data_start + t.offset;
     ranges.push_back({{t.offset, t.offset + t.nbytes}, t.name});
