@@ -125,14 +125,16 @@ TEST_P(GgufQuant, BlockWeightsStayBlocksAndTrackF32) {
   // on this model (q8_0 1.3%, q4_0 12.7%; activations are quantized to Q8_0 too).
   std::vector<float> lf = Logits(*st, kTokens), lq = Logits(*q, kTokens);
   EXPECT_LE(MaxAbsDiff(lf, lq), (q8 ? 0.02f : 0.25f) * MaxAbs(lf));
-  // Decode over the quantized weights agrees with the full forward.
+  // Decode over the quantized weights (MatmulQ on the blocks, the activation
+  // quantized to Q8_0) tracks the float32 model as closely as the prefill
+  // GEMM path (dequantized weights, float32 activations) does.
   model::LatentCache cache(q->model->config(), 16);
   std::vector<float> step;
   ASSERT_TRUE(q->model->Step({{&cache, {kTokens[0], kTokens[1], kTokens[2]}}}, &step).ok());
   for (size_t i = 3; i < kTokens.size(); ++i) ASSERT_TRUE(q->model->Step({{&cache, {kTokens[i]}}}, &step).ok());
   const int64_t V = c->vocab_size;
-  std::vector<float> last(lq.end() - V, lq.end());
-  EXPECT_LE(MaxAbsDiff(step, last), 1e-4f);
+  const std::vector<float> last_f32(lf.end() - V, lf.end());
+  EXPECT_LE(MaxAbsDiff(step, last_f32), (q8 ? 0.02f : 0.25f) * MaxAbs(lf));
   fs::remove_all(dir);
   std::remove(Tmp("q.gguf").c_str());
 }
