@@ -27,6 +27,8 @@ Status Convert(const std::string& dir, const std::string& out, const std::string
   MINKE_ASSIGN_OR_RETURN(io::GgufOutType type, io::ParseGgufOutType(type_name));
   MINKE_ASSIGN_OR_RETURN(io::LoadedModel lm, io::LoadModel(dir));
   for (const auto& w : lm.warnings) std::fprintf(stderr, "minke: warning: %s\n", w.c_str());
+  if (lm.model->config().num_nextn_predict_layers > 0)
+    std::fprintf(stderr, "minke: warning: MTP layers are left out (llama.cpp's deepseek2 GGUF has none)\n");
   std::string tok = tokenizer;
   if (tok.empty() && Exists(dir + "/tokenizer.json")) tok = dir + "/tokenizer.json";
   if (tok.empty())
