@@ -4,6 +4,9 @@
 // merges "a b" in rank order; `pre` picks its pre-tokenizer regexes.
 #include "io/gguf_vocab.h"
 
+#include <sys/stat.h>
+
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/json_depth.h"
@@ -45,6 +48,38 @@ void AddVocab(std::vector<std::pair<std::string, GgufValue>>* kv, const std::str
   kv->emplace_back("tokenizer.ggml.tokens", GgufValue::Array(GgufType::kString, std::move(tokens)));
   kv->emplace_back("tokenizer.ggml.token_type", GgufValue::Array(GgufType::kI32, std::move(types)));
   kv->emplace_back("tokenizer.ggml.merges", GgufValue::Array(GgufType::kString, std::move(merges)));
+}
+
+// What gguf-py's SpecialVocab takes from tokenizer_config.json: bos/eos/pad
+// ids, add_bos/add_eos, the chat template. Absent file: nothing to add.
+Status AddSpecialTokens(std::vector<std::pair<std::string, GgufValue>>* kv, const std::string& path,
+                        const std::map<std::string, int64_t>& ids) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::Ok();
+  MINKE_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  if (!JsonDepthWithin(text, kMaxJsonDepth)) return Status::Error(path + ": JSON nests too deeply");
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::Error(path + ": not a JSON object");
+  // tokenizer_config.json key -> gguf-py's key (Keys.Tokenizer BOS_ID, EOS_ID, PAD_ID).
+  const std::pair<const char*, const char*> kSpecial[] = {{"bos_token", "tokenizer.ggml.bos_token_id"},
+                                                          {"eos_token", "tokenizer.ggml.eos_token_id"},
+                                                          {"pad_token", "tokenizer.ggml.padding_token_id"}};
+  for (const auto& [key, gguf_key] : kSpecial) {
+    if (!j.contains(key)) continue;
+    const json& t = j[key];
+    const json* content = t.is_string() ? &t : t.is_object() && t.contains("content") ? &t["content"] : nullptr;
+    if (content == nullptr || !content->is_string()) continue;  // null: no such token
+    auto it = ids.find(content->get<std::string>());
+    if (it == ids.end())
+      return Status::Error(path + ": " + key + " '" + content->get<std::string>() + "' is not in the vocabulary");
+    kv->emplace_back(gguf_key, GgufValue::U32(static_cast<uint32_t>(it->second)));
+  }
+  for (const char* key : {"add_bos_token", "add_eos_token"})
+    if (j.contains(key) && j[key].is_boolean())
+      kv->emplace_back(std::string("tokenizer.ggml.") + key, GgufValue::Bool(j[key].get<bool>()));
+  if (j.contains("chat_template") && j["chat_template"].is_string())
+    kv->emplace_back("tokenizer.chat_template", GgufValue::Str(j["chat_template"].get<std::string>()));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -106,8 +141,10 @@ Status AddTokenizerVocab(std::vector<std::pair<std::string, GgufValue>>* kv, con
     }
   }
   // DeepSeek-V3's tokenizer (and R1's) is llama.cpp's "deepseek-v3" pre-tokenizer.
+  std::map<std::string, int64_t> ids;
+  for (int64_t i = 0; i < vocab_size; ++i) ids[tokens[i].str] = i;
   AddVocab(kv, "deepseek-v3", std::move(tokens), std::move(types), std::move(merges));
-  return Status::Ok();
+  return AddSpecialTokens(kv, path.substr(0, path.find_last_of('/') + 1) + "tokenizer_config.json", ids);
 }
 
 }  // namespace minke::io

@@ -12,7 +12,8 @@ namespace minke::io {
 
 // From a Hugging Face tokenizer.json (byte-level BPE): vocab_size tokens,
 // ids the tokenizer lacks written as "[PAD<id>]" (type UNUSED), added special
-// tokens as CONTROL, pre-tokenizer "deepseek-v3".
+// tokens as CONTROL, pre-tokenizer "deepseek-v3"; bos/eos/pad ids, add_bos/
+// add_eos and the chat template from tokenizer_config.json beside it, if any.
 Status AddTokenizerVocab(std::vector<std::pair<std::string, GgufValue>>* kv, const std::string& tokenizer_json,
                          int64_t vocab_size);
 
