@@ -141,6 +141,26 @@ TEST_P(GgufQuant, BlockWeightsStayBlocksAndTrackF32) {
 
 INSTANTIATE_TEST_SUITE_P(Types, GgufQuant, testing::Values(GgufOutType::kQ8_0, GgufOutType::kQ4_0));
 
+TEST(GgufModel, TiedEmbeddingsHaveNoOutputTensor) {
+  std::string cfg = kBlockConfig;
+  cfg.insert(cfg.find('{') + 1, R"("tie_word_embeddings": true, )");
+  auto c = model::ParseModelConfig(cfg);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const std::string dir = Tmp("tied_model"), path = Tmp("tied.gguf");
+  ASSERT_TRUE(WriteRandomModel(*c, dir, 9, DType::F32).ok());
+  auto st = LoadModel(dir);
+  ASSERT_TRUE(st.ok());
+  auto gg = Convert(dir, GgufOutType::kF32, path, {.llama_keys_only = true});  // tying read from the tensors
+  ASSERT_TRUE(gg.ok()) << gg.status().message();
+  EXPECT_TRUE(gg->model->config().tie_word_embeddings);
+  auto f = GgufFile::Open(path);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ((*f)->contents().FindTensor("output.weight"), nullptr);
+  EXPECT_LE(MaxAbsDiff(Logits(*st, kTokens), Logits(*gg, kTokens)), 1e-5f);
+  fs::remove_all(dir);
+  std::remove(path.c_str());
+}
+
 // Rewrites `src` with `edit` applied to its KV list and tensors.
 void Rewrite(
     const std::string& src, const std::string& dst,
