@@ -112,7 +112,9 @@ void AddConfigKv(const ModelConfig& c, GgufOutType type, KV* kv) {
   kv->emplace_back("general.file_type", GgufValue::U32(kFileType[static_cast<int>(type)]));
   u32("leading_dense_block_count", c.first_k_dense_replace);
   u32("vocab_size", c.vocab_size);
-  if (c.q_lora_rank > 0) u32("attention.q_lora_rank", c.q_lora_rank);
+  // Written even as 0 (no query compression: attn_q): llama.cpp only treats the
+  // key as optional for the layer counts of the V2-Lite-like models it knows.
+  u32("attention.q_lora_rank", c.q_lora_rank);
   u32("attention.kv_lora_rank", c.kv_lora_rank);
   u32("attention.key_length", c.kv_lora_rank + c.qk_rope_head_dim);
   u32("attention.value_length", c.kv_lora_rank);
