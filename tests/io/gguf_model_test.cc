@@ -206,6 +206,12 @@ TEST(GgufModel, BrokenFilesNameTheProblem) {
                std::erase_if(*kv, [](const auto& p) { return p.first == "deepseek2.attention.kv_lora_rank"; });
              }),
              "missing metadata key 'deepseek2.attention.kv_lora_rank'");
+  // A file cut short (an interrupted download): the parser names the tensor that runs past the end.
+  fs::copy_file(good, bad, fs::copy_options::overwrite_existing);
+  fs::resize_file(bad, fs::file_size(good) / 2);
+  auto cut = LoadModel(bad);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_HAS(cut.status().message(), "truncated file?");
   std::remove(good.c_str());
   std::remove(bad.c_str());
 }
