@@ -12,7 +12,8 @@
 //   mlp.gate -> ffn_gate_inp, e_score_correction_bias -> exp_probs_b.bias
 //   experts.{e}.X_proj stacked -> ffn_X_exps [E, out, in]; shared_experts -> ffn_X_shexp
 // MTP layers are left out, as llama.cpp does. Norms, biases, the router and
-// the correction bias stay F32; a 2-D weight whose row length is not a
+// the correction bias stay F32, and so do attn_k_b / attn_v_b (BF16 in a bf16
+// file: llama.cpp's CPU backend aborts on F16 or Q8_0 ones); a 2-D weight whose row length is not a
 // multiple of 32 falls back to F16 for the block types (as convert_hf_to_gguf
 // does). For q8_0/q4_0 the embedding and the output head are Q8_0 (the
 // output head is the most quantization-sensitive matrix; llama.cpp's

@@ -196,7 +196,10 @@ Status WriteModelGguf(const model::Transformer& m, GgufOutType type, const std::
           for (int64_t r = 0; r < R; ++r) kb[(h * R + r) * dn + i] = base[i * R + r];
         std::memcpy(&vb[h * dv * R], base + dn * R, static_cast<size_t>(dv * R) * sizeof(float));
       }
-      const GgmlType tk = Choose(type, s.role, false, dn), tv = Choose(type, s.role, false, R);
+      // Kept F32 (BF16 in a bf16 file): llama.cpp 0.3.36's CPU backend aborts on an F16 or Q8_0
+      // attn_k_b / attn_v_b (GGML_ASSERT(*cur_backend_id != -1) while reserving the graph), and
+      // they are small (2 * H * R * 64 values per layer on the bench model).
+      const GgmlType tk = type == GgufOutType::kBF16 ? GgmlType::kBF16 : GgmlType::kF32, tv = tk;
       out.push_back({g.gguf + "attn_k_b.weight", {dn, R, H}, tk, Encode(kb.data(), H * R, dn, tk)});
       out.push_back({g.gguf + "attn_v_b.weight", {R, dv, H}, tv, Encode(vb.data(), H * dv, R, tv)});
     }
