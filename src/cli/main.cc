@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   minke::cli::RegisterTokenizer(app, &action);
   minke::cli::RegisterData(app, &action);
   minke::cli::RegisterCost(app, &action);
+  minke::cli::RegisterConvert(app, &action);
+  minke::cli::RegisterQuantize(app, &action);
+  minke::cli::RegisterPerplexity(app, &action);
   minke::cli::RegisterPlot(app, &action);
   minke::cli::RegisterVerify(app, &action);
   minke::cli::RegisterTrain(app, &action);

@@ -3,6 +3,10 @@
 #include <array>
 #include <cmath>
 
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
+
 namespace minke {
 namespace {
 
@@ -56,7 +60,19 @@ size_t DTypeSize(DType t) {
   return 0;
 }
 
+int64_t DTypeBlockSize(DType t) { return IsBlockQuantType(t) ? 32 : 1; }
+
+bool IsBlockQuantType(DType t) { return t == DType::Q8_0 || t == DType::Q4_0; }
+
+size_t DTypeBytes(DType t, int64_t n) {
+  if (t == DType::Q8_0) return static_cast<size_t>(n / 32) * 34;
+  if (t == DType::Q4_0) return static_cast<size_t>(n / 32) * 18;
+  return static_cast<size_t>(n) * DTypeSize(t);
+}
+
 std::string_view DTypeName(DType t) {
+  if (t == DType::Q8_0) return "Q8_0";
+  if (t == DType::Q4_0) return "Q4_0";
   for (const auto& e : kDTypes)
     if (e.type == t) return e.name;
   return "?";
@@ -69,7 +85,7 @@ std::optional<DType> DTypeFromName(std::string_view name) {
 }
 
 bool IsFloatWeightType(DType t) {
-  return t == DType::F32 || t == DType::F16 || t == DType::BF16 || t == DType::F8_E4M3;
+  return t == DType::F32 || t == DType::F16 || t == DType::BF16 || t == DType::F8_E4M3 || IsBlockQuantType(t);
 }
 
 float F16ToF32(uint16_t h) {
@@ -140,7 +156,14 @@ void ConvertToF32(DType t, const void* src, float* dst, size_t n) {
     }
     case DType::F16: {
       const auto* s = static_cast<const uint16_t*>(src);
-      for (size_t i = 0; i < n; ++i) dst[i] = F16ToF32(s[i]);
+      size_t i = 0;
+#if defined(__F16C__)
+      // Widening is exact, so the F16C instruction gives F16ToF32's values
+      // (prefill dequantizes whole F16 matrices through here: ~3x faster).
+      for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))));
+#endif
+      for (; i < n; ++i) dst[i] = F16ToF32(s[i]);
       return;
     }
     case DType::F8_E4M3: {

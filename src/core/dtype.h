@@ -14,14 +14,23 @@
 
 namespace minke {
 
-enum class DType : uint8_t { F32, F16, BF16, F8_E4M3, F64, I64, I32, I16, I8, U8, BOOL };
+// Q8_0 and Q4_0 are GGML's block formats (kernels/cpu/quant.h): 32 values
+// per block along a row, so they have no per-element size; safetensors has no
+// spelling for them (they come from GGUF files).
+enum class DType : uint8_t { F32, F16, BF16, F8_E4M3, F64, I64, I32, I16, I8, U8, BOOL, Q8_0, Q4_0 };
 
-// Bytes per element.
+// Bytes per element; 0 for the block types (use DTypeBytes).
 size_t DTypeSize(DType t);
-// The safetensors spelling ("F32", "BF16", "F8_E4M3", ...).
+// Values per block: 32 for Q8_0/Q4_0, else 1.
+int64_t DTypeBlockSize(DType t);
+bool IsBlockQuantType(DType t);
+// Bytes of n values (n a multiple of DTypeBlockSize(t)).
+size_t DTypeBytes(DType t, int64_t n);
+// The safetensors spelling ("F32", "BF16", "F8_E4M3", ...), or "Q8_0"/"Q4_0".
 std::string_view DTypeName(DType t);
+// Safetensors names only: never returns a block type.
 std::optional<DType> DTypeFromName(std::string_view name);
-// True for the types a weight may be stored in (F32, F16, BF16, F8_E4M3).
+// True for the types a weight may be stored in (F32, F16, BF16, F8_E4M3, Q8_0, Q4_0).
 bool IsFloatWeightType(DType t);
 
 inline float Bf16ToF32(uint16_t h) {
@@ -47,7 +56,8 @@ uint16_t F32ToF16(float f);  // round-to-nearest-even
 float Fp8E4M3ToF32(uint8_t v);
 uint8_t F32ToFp8E4M3(float f);  // round-to-nearest-even, saturates to +-448
 
-// Converts n elements of `src` (type t) to float32.
+// Converts n elements of `src` (type t) to float32. Not for block types
+// (kernels::DequantizeRows handles those).
 void ConvertToF32(DType t, const void* src, float* dst, size_t n);
 
 }  // namespace minke

@@ -1,8 +1,11 @@
 #include "io/model_loader.h"
 
+#include <sys/stat.h>
+
 #include <set>
 
 #include "io/checkpoint.h"
+#include "io/gguf_model.h"
 #include "model/layout.h"
 
 namespace minke::io {
@@ -21,7 +24,7 @@ Status BindSlot(const Checkpoint& ck, const ModelConfig& c, const TensorSlot& s,
   };
   if (v->shape != s.shape)
     return err("has shape " + ShapeToString(v->shape) + ", config.json implies " + ShapeToString(s.shape));
-  if (!IsFloatWeightType(v->dtype))
+  if (!IsFloatWeightType(v->dtype) || IsBlockQuantType(v->dtype))
     return err("has dtype " + std::string(DTypeName(v->dtype)) + ", expected F32, F16, BF16 or F8_E4M3");
   if (v->dtype == DType::F8_E4M3 && s.role != TensorRole::kLinear)
     return err("is F8_E4M3; only linear weights may be (with weight_scale_inv)");
@@ -57,7 +60,21 @@ Result<ModelConfig> LoadConfig(const std::string& dir) {
   return c;
 }
 
+namespace {
+
+bool IsRegularFile(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
 Result<LoadedModel> LoadModel(const std::string& dir) {
+  // A GGUF file, or a directory holding model.gguf and no safetensors.
+  if (dir.size() > 5 && dir.compare(dir.size() - 5, 5, ".gguf") == 0) return LoadGgufModel(dir);
+  if (IsRegularFile(dir + "/model.gguf") && !IsRegularFile(dir + "/model.safetensors") &&
+      !IsRegularFile(dir + "/model.safetensors.index.json"))
+    return LoadGgufModel(dir + "/model.gguf");
   MINKE_ASSIGN_OR_RETURN(ModelConfig c, LoadConfig(dir));
   MINKE_ASSIGN_OR_RETURN(std::shared_ptr<Checkpoint> ck, Checkpoint::Open(dir));
   model::ModelWeights w;

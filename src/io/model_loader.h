@@ -23,6 +23,9 @@ struct LoadedModel {
 // Reads and validates DIR/config.json.
 Result<model::ModelConfig> LoadConfig(const std::string& dir);
 
+// `dir` is a checkpoint directory, a .gguf file (deepseek2, io/gguf_model.h),
+// or a directory with model.gguf and no safetensors (what `minke quantize`
+// writes).
 Result<LoadedModel> LoadModel(const std::string& dir);
 
 }  // namespace minke::io

@@ -9,8 +9,15 @@
 
 namespace minke::model {
 
-// y[T, out] = x[T, in] W^T (+ b). Non-F32 weights are dequantized to float32
-// first (per call, into a per-thread buffer), so compute is always fp32.
+// y[T, out] = x[T, in] W^T (+ b). By weight dtype:
+//   F32           OpenBLAS GEMM / GEMV.
+//   Q8_0, Q4_0    for few rows (decode) kernels::MatmulQ on the GGML blocks
+//                 (the activation is quantized to Q8_0 per row; int8 dots,
+//                 fp32 across blocks); for more rows (prefill) dequantized
+//                 to float32 per call, then a GEMM.
+//   BF16, F16     read directly for few rows (decode); for more rows
+//                 dequantized to float32 per call, then a GEMM.
+//   F8_E4M3       dequantized (with its block scales) per call, then a GEMM.
 void LinearForward(const Linear& l, const float* x, int64_t T, float* y);
 
 // The weight as float32 [out, in] (dequantized if stored narrower).

@@ -12,7 +12,8 @@
 namespace minke::model {
 
 // y = x W^T (+ b). W is [out, in] in any weight dtype; FP8 weights carry
-// float32 block scales `weight_scale_inv` [ceil(out/br), ceil(in/bc)].
+// float32 block scales `weight_scale_inv` [ceil(out/br), ceil(in/bc)];
+// Q8_0/Q4_0 weights are GGML blocks along each row (in % 32 == 0).
 struct Linear {
   TensorView weight;
   TensorView weight_scale_inv;  // empty unless weight is F8_E4M3

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <algorithm>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -204,6 +205,56 @@ TEST_F(CliTest, GenerateGreedyIsDeterministicAndValidated) {
   Outcome no_tok = Minke("generate --model '" + model + "' --prompt hi");
   EXPECT_EQ(no_tok.exit_code, 1);
   EXPECT_HAS(no_tok.err, "tokenizer.json");
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(CliTest, ConvertQuantizeAndRunGguf) {
+  const std::string model = Init("bf16");
+  const std::string gguf = dir_ + "/m.gguf";
+  Outcome c = Minke("convert --model '" + model + "' --to gguf --type f32 --out '" + gguf + "'");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_HAS(c.err, "placeholder");  // no tokenizer.json beside the model
+  EXPECT_HAS(c.err, "MTP");          // the tiny config has an MTP layer; deepseek2 GGUFs do not
+  const std::string a = dir_ + "/a.bin", b = dir_ + "/b.bin";
+  ASSERT_EQ(Minke("logits --model '" + model + "' --tokens 1,2,3 --out '" + a + "'").exit_code, 0);
+  ASSERT_EQ(Minke("logits --model '" + gguf + "' --tokens 1,2,3 --out '" + b + "'").exit_code, 0);
+  // BF16 widened to F32 exactly; only the kernels differ (BF16 GEMV vs F32 GEMV).
+  const std::string la = Slurp(a), lb = Slurp(b);
+  ASSERT_EQ(la.size(), lb.size());
+  for (size_t i = 0; i + 4 <= la.size(); i += 4) {
+    float x, y;
+    std::memcpy(&x, &la[i], 4);
+    std::memcpy(&y, &lb[i], 4);
+    EXPECT_NEAR(x, y, 1e-5f);
+  }
+
+  const std::string q = dir_ + "/q4";
+  Outcome qz = Minke("quantize --model '" + model + "' --out '" + q + "' --type q4_0");
+  ASSERT_EQ(qz.exit_code, 0) << qz.err;
+  ASSERT_TRUE(fs::exists(q + "/model.gguf"));
+  Outcome gen = Minke("generate --model '" + q + "' --tokens 1,2,3 --max-new-tokens 4");
+  EXPECT_EQ(gen.exit_code, 0) << gen.err;
+
+  EXPECT_HAS(Minke("convert --model '" + model + "' --type int4 --out '" + gguf + "'").err, "'int4'");
+  EXPECT_HAS(Minke("convert --model '" + model + "' --to onnx --out '" + gguf + "'").err, "'onnx'");
+  EXPECT_HAS(Minke("quantize --model '" + model + "' --out '" + q + "' --type bf16").err, "q8_0 or q4_0");
+  std::ofstream(dir_ + "/junk.gguf") << "GGUF\x03";
+  Outcome junk = Minke("info --model '" + dir_ + "/junk.gguf'");
+  EXPECT_EQ(junk.exit_code, 1);
+  EXPECT_HAS(junk.err, "junk.gguf");
+}
+
+TEST_F(CliTest, PerplexityRejectsATokenizerTooBigForTheModel) {
+  const std::string model = Init();
+  std::ofstream(dir_ + "/text.txt") << "In the beginning God created the heaven and the earth.";
+  const std::string tok = std::string(MINKE_SOURCE_DIR) + "/../shared/tokenizer/deepseek_v3/tokenizer.json";
+  if (!fs::exists(tok)) GTEST_SKIP() << "shared/ (DeepSeek-V3 tokenizer) not present";
+  Outcome r = Minke("perplexity --model '" + model + "' --text '" + dir_ + "/text.txt' --tokenizer '" + tok + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_HAS(r.err, "outside the model's vocabulary of 64");
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/cpu/quant.h"
+
 namespace minke::kernels {
 
 namespace {
@@ -83,12 +85,16 @@ void ApplyRope(float* x, int64_t T, int64_t n_vec, int64_t dim, int64_t stride_t
 
 void DequantizeRows(DType dtype, const void* src, const float* block_scale_inv, int64_t rows, int64_t cols, int64_t br,
                     int64_t bc, float* dst) {
-  size_t esize = DTypeSize(dtype);
+  const size_t row_bytes = DTypeBytes(dtype, cols);
   int64_t n_col_blocks = (cols + bc - 1) / bc;
 #pragma omp parallel for if (rows * cols > 65536)
   for (int64_t r = 0; r < rows; ++r) {
-    const auto* row = static_cast<const uint8_t*>(src) + static_cast<size_t>(r * cols) * esize;
+    const auto* row = static_cast<const uint8_t*>(src) + static_cast<size_t>(r) * row_bytes;
     float* o = dst + r * cols;
+    if (dtype == DType::Q8_0 || dtype == DType::Q4_0) {
+      DequantizeRowQ(dtype == DType::Q8_0 ? QuantType::kQ8_0 : QuantType::kQ4_0, row, cols, o);
+      continue;
+    }
     ConvertToF32(dtype, row, o, static_cast<size_t>(cols));
     if (dtype == DType::F8_E4M3) {
       const float* s = block_scale_inv + (r / br) * n_col_blocks;

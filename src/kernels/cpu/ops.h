@@ -36,7 +36,7 @@ void ApplyRope(float* x, int64_t T, int64_t n_vec, int64_t dim, int64_t stride_t
 // Dequantizes a stored [rows, cols] weight into float32 dst[rows, cols].
 // For F8_E4M3, block_scale_inv is [ceil(rows/br), ceil(cols/bc)] and
 // W[r][c] = fp8[r][c] * block_scale_inv[r/br][c/bc] (DeepSeek-V3 §3.3.2);
-// it is ignored for other types.
+// it is ignored for other types. Q8_0/Q4_0 rows are GGML blocks (cols % 32 == 0).
 void DequantizeRows(DType dtype, const void* src, const float* block_scale_inv, int64_t rows, int64_t cols, int64_t br,
                     int64_t bc, float* dst);
 
