@@ -22,6 +22,7 @@ void RegisterGenerate(CLI::App& app, Action* action);
 void RegisterTokenize(CLI::App& app, Action* action);
 void RegisterData(CLI::App& app, Action* action);
 void RegisterCost(CLI::App& app, Action* action);
+void RegisterServe(CLI::App& app, Action* action);
 
 // "1,2,3" -> {1, 2, 3}; `flag` names the option in errors.
 Result<std::vector<int32_t>> ParseTokenList(const std::string& s, const std::string& flag);

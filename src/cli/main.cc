@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   minke::cli::RegisterTokenize(app, &action);
   minke::cli::RegisterData(app, &action);
   minke::cli::RegisterCost(app, &action);
+  minke::cli::RegisterServe(app, &action);
   CLI11_PARSE(app, argc, argv);
   minke::kernels::SetNumThreads(threads);
   minke::Status s;
