@@ -21,7 +21,7 @@ namespace minke::cli {
 namespace {
 
 struct ServeArgs {
-  std::string model, model_id;
+  std::string model;
   serve::ServerOptions server;
   serve::EngineOptions engine;
 };
@@ -83,6 +83,7 @@ Status Serve(ServeArgs a) {
 void RegisterServe(CLI::App& app, Action* action) {
   auto* cmd = app.add_subcommand("serve", "OpenAI-compatible HTTP server with continuous batching");
   auto a = std::make_shared<ServeArgs>();
+  a->server.model_id.clear();  // default: the model directory's name
   cmd->add_option("--model", a->model, "Model directory (config.json, safetensors, tokenizer.json)")->required();
   cmd->add_option("--host", a->server.host, "Address to bind (loopback by default)")->capture_default_str();
   cmd->add_option("--port", a->server.port, "Port (0: any free port)")->capture_default_str();
