@@ -5,7 +5,14 @@
 //   minke tokenize --tokenizer tokenizer.json --decode       # ids (comma/space separated) -> text
 //   minke tokenize --tokenizer tokenizer.json --jsonl        # {"text": ..} lines -> same lines + "ids"
 //   minke tokenize --tokenizer tokenizer.json --jsonl --decode   # {"ids": [..]} lines -> + "text"
+//   minke tokenize --tokenizer tokenizer.json --chat chat.json [--text]
+//       a conversation -> its chat-template rendering's ids (and the text)
 // stdin is taken byte for byte (a trailing newline is part of the text).
+// --chat reads a JSON list of {role, content} messages or {"messages": [..],
+// "add_generation_prompt": bool} and renders it with the chat_template of
+// --config (default: tokenizer_config.json beside --tokenizer), as transformers'
+// apply_chat_template(tokenize=True) would: no post-processor, BOS comes from
+// the template. --add-generation-prompt applies when the file does not say.
 // --add-special-tokens applies the tokenizer.json post-processor (BOS for
 // Llama-3; nothing for DeepSeek-V3); --skip-special-tokens drops special
 // tokens when decoding.
@@ -14,15 +21,20 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <filesystem>
+
 #include "cli/commands.h"
+#include "core/mapped_file.h"
+#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace minke::cli {
 namespace {
 
 struct TokenizeArgs {
-  std::string tokenizer;
+  std::string tokenizer, chat, config;
   bool decode = false, jsonl = false, add_special = false, skip_special = false;
+  bool text = false, add_generation_prompt = false;
 };
 
 std::string ReadStdin() {
@@ -89,8 +101,32 @@ Status JsonLines(const tokenizer::Tokenizer& t, const TokenizeArgs& a) {
   return Status::Ok();
 }
 
+Status Chat(const tokenizer::Tokenizer& t, const TokenizeArgs& a) {
+  if (a.decode || a.jsonl || a.add_special)
+    return Status::Error(
+        "--chat cannot be combined with --decode, --jsonl or "
+        "--add-special-tokens");
+  const std::string config =
+      !a.config.empty() ? a.config
+                        : (std::filesystem::path(a.tokenizer).parent_path() / "tokenizer_config.json").string();
+  MINKE_ASSIGN_OR_RETURN(tokenizer::ChatTemplate tmpl, tokenizer::ChatTemplate::FromConfigFile(config));
+  MINKE_ASSIGN_OR_RETURN(std::string chat_text, ReadFileToString(a.chat));
+  MINKE_ASSIGN_OR_RETURN(tokenizer::ChatRequest req, tokenizer::ParseChatJson(chat_text, a.chat));
+  const bool gen = req.has_add_generation_prompt ? req.add_generation_prompt : a.add_generation_prompt;
+  Result<std::string> rendered = tmpl.Render(req.messages, gen);
+  if (!rendered.ok()) return rendered.status().WithContext(a.chat);
+  MINKE_ASSIGN_OR_RETURN(std::vector<uint32_t> ids, t.Encode(*rendered, /*add_special_tokens=*/false));
+  std::string out = a.text ? *rendered + "\n" : std::string();
+  out += JoinIds(ids) + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return Status::Ok();
+}
+
 Status Tokenize(const TokenizeArgs& a) {
   MINKE_ASSIGN_OR_RETURN(tokenizer::Tokenizer t, tokenizer::Tokenizer::FromFile(a.tokenizer));
+  if (!a.chat.empty()) return Chat(t, a);
+  if (!a.config.empty() || a.text || a.add_generation_prompt)
+    return Status::Error("--config, --text and --add-generation-prompt need --chat");
   if (a.jsonl) return JsonLines(t, a);
   const std::string input = ReadStdin();
   std::string out;
@@ -116,6 +152,13 @@ void RegisterTokenize(CLI::App& app, Action* action) {
                 "Read JSON lines with \"text\" (or \"ids\" with --decode), add \"ids\" (\"text\")");
   cmd->add_flag("--add-special-tokens", a->add_special, "Apply the tokenizer's post-processor (e.g. BOS)");
   cmd->add_flag("--skip-special-tokens", a->skip_special, "Leave special tokens out when decoding");
+  cmd->add_option("--chat", a->chat,
+                  "Render a conversation (JSON list of {role, content}, or {\"messages\": [..], "
+                  "\"add_generation_prompt\": bool}) with the chat template; print its ids");
+  cmd->add_option("--config", a->config, "tokenizer_config.json with the chat_template (default: beside --tokenizer)");
+  cmd->add_flag("--text", a->text, "With --chat: print the rendered text (and a newline) before the ids");
+  cmd->add_flag("--add-generation-prompt", a->add_generation_prompt,
+                "With --chat: end with the assistant's turn opening, unless the file says otherwise");
   cmd->callback([=] { *action = [=] { return Tokenize(*a); }; });
 }
 

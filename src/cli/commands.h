@@ -20,6 +20,7 @@ void RegisterLogits(CLI::App& app, Action* action);
 void RegisterInit(CLI::App& app, Action* action);
 void RegisterGenerate(CLI::App& app, Action* action);
 void RegisterTokenize(CLI::App& app, Action* action);
+void RegisterTokenizer(CLI::App& app, Action* action);
 void RegisterData(CLI::App& app, Action* action);
 void RegisterCost(CLI::App& app, Action* action);
 void RegisterServe(CLI::App& app, Action* action);

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   minke::cli::RegisterInit(app, &action);
   minke::cli::RegisterGenerate(app, &action);
   minke::cli::RegisterTokenize(app, &action);
+  minke::cli::RegisterTokenizer(app, &action);
   minke::cli::RegisterData(app, &action);
   minke::cli::RegisterCost(app, &action);
   minke::cli::RegisterServe(app, &action);

@@ -81,5 +81,48 @@ TEST_F(TokenizerCli, Errors) {
   EXPECT_NE(err.find("stdin line 1: not a JSON object"), std::string::npos) << err;
 }
 
+// --chat: the first chat_cases.jsonl conversation with DeepSeek-V3's tokenizer
+// and chat template must give the reference ids (from HF, in the fixture).
+TEST_F(TokenizerCli, ChatMatchesReferenceIds) {
+  std::ofstream(dir_ + "/tokenizer.json")
+      << testing_data::Gunzip(testing_data::FixtureDir() + "deepseek_v3_tokenizer.json.gz");
+  fs::copy_file(testing_data::FixtureDir() + "chat/deepseek_v3.json", dir_ + "/tokenizer_config.json");
+  const auto rows = testing_data::ParseJsonl(testing_data::Gunzip(testing_data::FixtureDir() + "chat_cases.jsonl.gz"));
+  ASSERT_FALSE(rows.empty());
+  for (const auto& row : rows) {
+    if (row["name"] != "chinese_conversation" || row["template"] != "deepseek_v3") continue;
+    nlohmann::json chat = {{"messages", row["messages"]}, {"add_generation_prompt", row["add_generation_prompt"]}};
+    std::ofstream(dir_ + "/chat.json") << chat.dump();
+    std::string want;
+    for (uint32_t id : row["ids"].get<std::vector<uint32_t>>()) want += (want.empty() ? "" : ",") + std::to_string(id);
+    std::string out, err;
+    ASSERT_EQ(Run("--chat '" + dir_ + "/chat.json'", "", &out, &err), 0) << err;
+    EXPECT_EQ(out, want + "\n");
+    ASSERT_EQ(Run("--chat '" + dir_ + "/chat.json' --text", "", &out, &err), 0) << err;
+    EXPECT_EQ(out, row["rendered"].get<std::string>() + "\n" + want + "\n");
+    return;
+  }
+  FAIL() << "chat_cases has no deepseek_v3/chinese_conversation";
+}
+
+TEST_F(TokenizerCli, ChatErrors) {
+  std::string out, err;
+  std::ofstream(dir_ + "/chat.json") << "[{\"role\": \"user\", \"content\": \"hi\"}]";
+  // The llama3 fixture directory has no tokenizer_config.json.
+  EXPECT_EQ(Run("--chat '" + dir_ + "/chat.json'", "", &out, &err), 1);
+  EXPECT_NE(err.find("tokenizer_config.json: cannot open"), std::string::npos) << err;
+  fs::copy_file(testing_data::FixtureDir() + "chat/llama3.json", dir_ + "/tokenizer_config.json");
+  ASSERT_EQ(Run("--chat '" + dir_ + "/chat.json' --text", "", &out, &err), 0) << err;
+  EXPECT_EQ(out.substr(0, out.find('\n')), "<|begin_of_text|><|start_header_id|>user<|end_header_id|>");
+  std::ofstream(dir_ + "/chat.json") << "{\"messages\": [{\"role\": \"user\", \"content\": [1]}]}";
+  EXPECT_EQ(Run("--chat '" + dir_ + "/chat.json'", "", &out, &err), 1);
+  EXPECT_NE(err.find("chat.json: messages[0]: 'content' must be a string or null"), std::string::npos) << err;
+  std::ofstream(dir_ + "/chat.json") << std::string(1000, '[');
+  EXPECT_EQ(Run("--chat '" + dir_ + "/chat.json'", "", &out, &err), 1);
+  EXPECT_NE(err.find("deeper than 64"), std::string::npos) << err;
+  EXPECT_EQ(Run("--text", "", &out, &err), 1);
+  EXPECT_NE(err.find("need --chat"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace minke::tokenizer
