@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "serve/request.h"
+#include "tokenizer/chat_template.h"
 
 namespace minke::serve {
 
@@ -23,7 +24,9 @@ struct ChatFormat {
       false;  // Encode(add_special_tokens) for the rendered prompt (templates add BOS themselves)
 };
 
-// From `dir`/tokenizer_config.json (its chat_template, bos/eos tokens).
+// From a chat template (tokenizer::ChatTemplate), or from
+// `dir`/tokenizer_config.json (its chat_template, bos/eos tokens).
+ChatFormat ChatFormatFrom(tokenizer::ChatTemplate t);
 Result<ChatFormat> LoadChatFormat(const std::string& dir);
 
 // True if generation starts inside the reasoning part: the rendered prompt

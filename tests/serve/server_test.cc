@@ -168,6 +168,36 @@ TEST(Server, ReasoningGoesToReasoningContent) {
   EXPECT_EQ(msg["content"], "");
 }
 
+// The model's own chat templates (the tokenizer's fixtures) through
+// LoadChatFormat's path: V3 answers in content, R1 (generation prompt
+// "<think>\n") in reasoning_content; both equal Generate on the rendered prompt.
+TEST(Server, RealChatTemplates) {
+  ASSERT_TRUE(Tiny().model);
+  for (const char* family : {"deepseek_v3", "deepseek_r1"}) {
+    auto t = tokenizer::ChatTemplate::FromConfigFile(std::string(MINKE_SOURCE_DIR) + "/tests/fixtures/tokenizer/chat/" +
+                                                     family + ".json");
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    ChatFormat f = ChatFormatFrom(std::move(*t));
+    std::vector<Message> msgs = {{"system", "Be brief."}, {"user", "Why?"}};
+    std::string prompt = f.render(msgs).value();
+    auto s = std::make_unique<Running>(ServerOptions(), EngineOptions(), f);
+    json body = {
+        {"messages", {{{"role", "system"}, {"content", "Be brief."}}, {{"role", "user"}, {"content", "Why?"}}}},
+        {"max_tokens", 6},
+        {"temperature", 0}};
+    auto res = s->Client().Post("/v1/chat/completions", body.dump(), "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    json msg = json::parse(res->body)["choices"][0]["message"];
+    auto ids = Tiny().tok->Encode(prompt, false).value();
+    std::string want = Text(GenerateAlone(std::vector<int32_t>(ids.begin(), ids.end()), 6, 0, 0));
+    const bool r1 = std::string(family) == "deepseek_r1";
+    EXPECT_EQ(r1, PromptOpensReasoning(prompt, f)) << prompt;
+    EXPECT_EQ(msg.value("reasoning_content", ""), r1 ? want : "") << family;
+    EXPECT_EQ(msg["content"], r1 ? "" : want) << family;
+  }
+}
+
 TEST(Server, ApiKey) {
   ASSERT_TRUE(Tiny().model);
   ServerOptions so;
