@@ -135,6 +135,16 @@ def run_level(url, clients, args):
     return results, errors, wall
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
@@ -165,12 +175,17 @@ def main():
     else:
         sys.exit("give --url or --config")
     try:
+        # On a shared machine wall-clock rates swing with other load; the
+        # server's own CPU time (when this script started it) gives tokens
+        # per CPU-second, which does not.
         print(f"{'clients':>7} {'requests':>8} {'tokens':>7} {'wall s':>7} {'tok/s':>8} {'x one':>6} "
-              f"{'p50 lat':>8} {'p99 lat':>8} {'p50 ttft':>8} {'p99 ttft':>8}")
+              f"{'p50 lat':>8} {'p99 lat':>8} {'p50 ttft':>8} {'p99 ttft':>8} {'tok/cpu-s':>9} {'x one':>6}")
         run_level(url, 1, argparse.Namespace(**{**vars(args), "requests": 2}))  # warm-up, not counted
-        base = None
+        base = cpu_base = None
         for n in [int(x) for x in args.clients.split(",")]:
+            cpu0 = cpu_seconds(proc.pid) if proc else None
             results, errors, wall = run_level(url, n, args)
+            cpu1 = cpu_seconds(proc.pid) if proc else None
             if errors:
                 print(f"{n:>7} errors: {len(errors)}; first: {errors[0]}")
             if not results:
@@ -180,8 +195,14 @@ def main():
             base = base or tps
             lat = [r[0] for r in results]
             ttft = [r[1] for r in results]
+            cpu = ""
+            if cpu0 is not None and cpu1 is not None and cpu1 > cpu0:
+                tpc = tokens / (cpu1 - cpu0)
+                cpu_base = cpu_base or tpc
+                cpu = f" {tpc:>9.1f} {tpc / cpu_base:>6.2f}"
             print(f"{n:>7} {len(results):>8} {tokens:>7} {wall:>7.2f} {tps:>8.1f} {tps / base:>6.2f} "
-                  f"{pct(lat, 50):>8.3f} {pct(lat, 99):>8.3f} {pct(ttft, 50):>8.3f} {pct(ttft, 99):>8.3f}", flush=True)
+                  f"{pct(lat, 50):>8.3f} {pct(lat, 99):>8.3f} {pct(ttft, 50):>8.3f} {pct(ttft, 99):>8.3f}{cpu}",
+                  flush=True)
     finally:
         if proc:
             proc.terminate()
