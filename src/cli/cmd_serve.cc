@@ -93,6 +93,9 @@ void RegisterServe(CLI::App& app, Action* action) {
   cmd->add_option("--queue", a->engine.max_queue, "Requests waiting for a slot before 503")->capture_default_str();
   cmd->add_option("--max-tokens", a->server.default_max_tokens, "Default max_tokens of a request")
       ->capture_default_str();
+  cmd->add_option("--max-context", a->server.max_context,
+                  "Positions per request, prompt + output (0: the model's; bounds each KV cache)")
+      ->capture_default_str();
   cmd->add_option("--max-body", a->server.limits.max_body_bytes, "Largest request body in bytes")
       ->capture_default_str();
   cmd->add_option("--read-timeout", a->server.read_timeout_s, "Seconds a socket read may wait")->capture_default_str();

@@ -1,5 +1,7 @@
 #include "serve/engine.h"
 
+#include <new>
+
 #include "serve/model_runner.h"
 
 namespace minke::serve {
@@ -52,7 +54,12 @@ void Engine::Step(Scheduler* sched) {
     int64_t prefill = 0;
     for (Sequence* s : batch)
       if (s->cache()->length() == 0) prefill += s->prompt_len();
-    Status st = runner_->Run(batch);
+    Status st;
+    try {
+      st = runner_->Run(batch);
+    } catch (const std::bad_alloc&) {
+      st = Status::Error("out of memory in a batch of " + std::to_string(batch.size()));
+    }
     if (!st.ok())  // a bug or an exhausted resource: fail these requests, keep serving others
       for (Sequence* s : batch) s->Finish("stop", st.message());
     if (metrics_) {

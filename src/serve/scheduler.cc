@@ -1,6 +1,7 @@
 #include "serve/scheduler.h"
 
 #include <algorithm>
+#include <new>
 
 namespace minke::serve {
 
@@ -30,9 +31,18 @@ std::vector<Sequence*> Scheduler::Schedule() {
     const int64_t n = waiting_.front()->prompt_len();
     if (prefill > 0 && prefill + n > opt_.max_prefill_tokens) break;
     prefill += n;
-    waiting_.front()->Admit(config_);
-    running_.push_back(std::move(waiting_.front()));
+    std::unique_ptr<Sequence> s = std::move(waiting_.front());
     waiting_.pop_front();
+    try {
+      s->Admit(config_);
+    } catch (const std::bad_alloc&) {  // one request's cache must not take the server down
+      s->Finish("stop", "out of memory for a KV cache of " +
+                            std::to_string(s->CacheCapacity(config_.max_position_embeddings)) +
+                            " positions; ask for fewer max_tokens");
+      done_.push_back(std::move(s));
+      continue;
+    }
+    running_.push_back(std::move(s));
   }
   std::vector<Sequence*> batch;
   for (auto& s : running_)

@@ -16,6 +16,7 @@ Sequence::Sequence(uint64_t id, GenRequest req, std::shared_ptr<Stream> stream, 
 }
 
 int64_t Sequence::CacheCapacity(int64_t max_positions) const {
+  if (req_.context > 0) max_positions = std::min(max_positions, req_.context);
   // As infer::Generate sizes it, so that a request ends where `minke generate` would.
   return std::min(prompt_len() + std::min(req_.max_tokens, max_positions), max_positions);
 }

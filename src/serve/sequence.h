@@ -27,6 +27,7 @@ struct GenRequest {
   infer::SamplingParams sampling;    // validated
   std::vector<std::string> stop;     // stop strings (need a tokenizer)
   std::vector<int32_t> stop_tokens;  // e.g. the end-of-sentence id; not part of the output
+  int64_t context = 0;               // positions this request may use; 0: the model's max_position_embeddings
 };
 
 enum class SeqStatus { kWaiting, kRunning, kFinished };

@@ -122,10 +122,12 @@ bool Server::Impl::Prepare(const CompletionRequest& req, GenRequest* out, bool* 
     *err = MakeError(400, "the prompt is empty", "invalid_request_error", param);
     return false;
   }
-  if (P >= c.max_position_embeddings) {
+  const int64_t context =
+      opt.max_context > 0 ? std::min(opt.max_context, c.max_position_embeddings) : c.max_position_embeddings;
+  if (P >= context) {
     *err = MakeError(400,
-                     "this model's maximum context length is " + std::to_string(c.max_position_embeddings) +
-                         " tokens; the prompt has " + std::to_string(P),
+                     "this model's maximum context length is " + std::to_string(context) + " tokens; the prompt has " +
+                         std::to_string(P),
                      "invalid_request_error", param, "context_length_exceeded");
     return false;
   }
@@ -140,6 +142,7 @@ bool Server::Impl::Prepare(const CompletionRequest& req, GenRequest* out, bool* 
   }
   out->stop = req.stop;
   out->stop_tokens = eos_ids;
+  out->context = context;
   return true;
 }
 

@@ -38,6 +38,7 @@ struct ServerOptions {
   std::string model_id = "minke";
   ParseLimits limits;
   int64_t default_max_tokens = 1024;  // when a request gives none (still capped by the context)
+  int64_t max_context = 0;            // positions per request (prompt + output); 0: the model's context
   int read_timeout_s = 10, write_timeout_s = 10;
   int keepalive_ms = 2000;  // SSE comment after this much silence, to notice gone clients
   int http_threads = 96;    // connections served at once (each stream holds one)

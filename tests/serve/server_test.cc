@@ -298,6 +298,25 @@ TEST(Server, FullQueueIs503ThenServesAgain) {
   EXPECT_NE(s->metrics.Render().find("code=\"503\""), std::string::npos);
 }
 
+TEST(Server, MaxContextBoundsEachRequest) {
+  ASSERT_TRUE(Tiny().model);
+  ServerOptions so;
+  so.max_context = 20;
+  auto s = Start(so);
+  std::string ids = "1";
+  for (int i = 1; i < 20; ++i) ids += ",1";
+  auto res = s->Client().Post("/v1/completions", "{\"prompt\":[" + ids + "]}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body)["error"]["code"], "context_length_exceeded");
+  res = s->Client().Post("/v1/completions", R"({"prompt":[1,2,3],"max_tokens":100000,"temperature":0})",
+                         "application/json");
+  ASSERT_EQ(res->status, 200) << res->body;
+  json j = json::parse(res->body);
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(j["usage"]["completion_tokens"], 20 - 3 + 1);  // the last token needs no cache slot
+}
+
 // A client that sends half a request and stalls is dropped after the read timeout.
 TEST(Server, SlowClientTimesOut) {
   ASSERT_TRUE(Tiny().model);
