@@ -231,13 +231,13 @@ std::optional<Bad> ParseObject(const json& body, Endpoint e, const ParseLimits& 
 }  // namespace
 
 std::string ApiError::ToJson() const {
-  json j = {{"error",
-             {{"message", message},
-              {"type", type},
-              {"param", param.empty() ? json(nullptr) : json(param)},
-              {"code", code.empty() ? json(nullptr) : json(code)}}}};
+  using nlohmann::ordered_json;  // OpenAI's key order: message, type, param, code
+  ordered_json e = {{"message", message},
+                    {"type", type},
+                    {"param", param.empty() ? ordered_json(nullptr) : ordered_json(param)},
+                    {"code", code.empty() ? ordered_json(nullptr) : ordered_json(code)}};
   // Replace, not throw, on invalid UTF-8 echoed from the request.
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return ordered_json{{"error", e}}.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
 bool ParseRequest(std::string_view body, Endpoint endpoint, const ParseLimits& limits, CompletionRequest* out,
