@@ -20,6 +20,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -72,6 +73,7 @@ def start_server(args):
     if args.omp_passive:  # idle OpenMP workers sleep instead of spinning (see --help)
         env["OMP_WAIT_POLICY"] = "passive"
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL if args.quiet else None)
+    proc.model_dir = model  # removed when the server stops
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -207,6 +209,7 @@ def main():
         if proc:
             proc.terminate()
             proc.wait(timeout=30)
+            shutil.rmtree(proc.model_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

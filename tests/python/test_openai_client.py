@@ -87,6 +87,7 @@ def make_model(family):
 
 class Server:
     def __init__(self, model, api_key=None):
+        self.model = model
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -108,6 +109,7 @@ class Server:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=20)
+        shutil.rmtree(os.path.dirname(self.model), ignore_errors=True)  # make_model's temp dir
 
 
 def generate(model, args):

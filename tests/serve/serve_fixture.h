@@ -2,7 +2,7 @@
 // checkpoint (io::WriteRandomModel) whose vocabulary is a byte-level BPE
 // tokenizer made here — the 256 byte tokens plus DeepSeek's chat markers as
 // added tokens — so text goes in and out as with a real model. Written to a
-// temp directory and loaded once per test process.
+// temp directory, loaded once per test process, and removed.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -90,6 +90,9 @@ inline const TinyModel& Tiny() {
     auto tok = tokenizer::Tokenizer::FromFile(t->dir + "/tokenizer.json");
     EXPECT_TRUE(tok.ok()) << tok.status().message();
     if (tok.ok()) t->tok = std::make_unique<tokenizer::Tokenizer>(std::move(*tok));
+    // Loaded (the weights stay mapped after unlinking): leave nothing behind.
+    std::error_code ec;
+    std::filesystem::remove_all(t->dir, ec);
     return t;
   }();
   return *m;
