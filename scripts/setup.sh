@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake ninja-build libopenblas-openmp-dev nlohmann-json3-dev libcli11-dev
           libgtest-dev clang clang-format libclang-rt-14-dev libomp-14-dev
-          pkg-config libpcre2-dev zlib1g-dev libtomlplusplus-dev libutf8proc-dev)
+          pkg-config libpcre2-dev zlib1g-dev libtomlplusplus-dev libutf8proc-dev
+          libcpp-httplib-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

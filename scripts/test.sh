@@ -21,12 +21,13 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 
 echo "== fuzz smoke (libFuzzer, clang)"
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINKE_FUZZ=ON -DMINKE_TESTS=OFF >/dev/null
-ninja -C build-fuzz -j "$JOBS" fuzz_safetensors fuzz_config fuzz_tokenizer fuzz_gguf
-mkdir -p build-fuzz/corpus-st build-fuzz/corpus-cfg build-fuzz/corpus-tok build-fuzz/corpus-gguf
+ninja -C build-fuzz -j "$JOBS" fuzz_safetensors fuzz_config fuzz_tokenizer fuzz_gguf fuzz_request
+mkdir -p build-fuzz/corpus-st build-fuzz/corpus-cfg build-fuzz/corpus-tok build-fuzz/corpus-gguf build-fuzz/corpus-req
 ./build-fuzz/fuzz_safetensors -max_total_time=20 -max_len=4096 build-fuzz/corpus-st fuzz/corpus/safetensors 2>&1 | tail -1
 ./build-fuzz/fuzz_config -max_total_time=10 -max_len=4096 build-fuzz/corpus-cfg fuzz/corpus/config 2>&1 | tail -1
 ./build-fuzz/fuzz_gguf -max_total_time=20 -max_len=4096 build-fuzz/corpus-gguf fuzz/corpus/gguf 2>&1 | tail -1
 ./build-fuzz/fuzz_tokenizer -max_total_time=20 -max_len=4096 build-fuzz/corpus-tok fuzz/corpus/tokenizer 2>&1 | tail -1
+./build-fuzz/fuzz_request -max_total_time=10 -max_len=4096 build-fuzz/corpus-req fuzz/corpus/request 2>&1 | tail -1
 
 echo "== clang-format"
 git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror

@@ -23,6 +23,7 @@ void RegisterTokenize(CLI::App& app, Action* action);
 void RegisterTokenizer(CLI::App& app, Action* action);
 void RegisterData(CLI::App& app, Action* action);
 void RegisterCost(CLI::App& app, Action* action);
+void RegisterServe(CLI::App& app, Action* action);
 void RegisterConvert(CLI::App& app, Action* action);
 void RegisterQuantize(CLI::App& app, Action* action);
 void RegisterPerplexity(CLI::App& app, Action* action);

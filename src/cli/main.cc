@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   minke::cli::RegisterPlot(app, &action);
   minke::cli::RegisterVerify(app, &action);
   minke::cli::RegisterTrain(app, &action);
+  minke::cli::RegisterServe(app, &action);
   CLI11_PARSE(app, argc, argv);
   minke::kernels::SetNumThreads(threads);
   minke::Status s;
