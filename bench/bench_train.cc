@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   kernels::SetNumThreads(threads);
+  train::KeepFreedMemoryForReuse();
 
   auto text = ReadFileToString(config_path);
   if (!text.ok()) return Fail(text.status().message());

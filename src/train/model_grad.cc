@@ -1,5 +1,7 @@
 #include "train/model_grad.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -250,6 +252,13 @@ Status ForwardBackward(const ParamSet& p, const model::Rope& rope, const LossWei
     BlockBwd(c, w.layers[l], g.layers[l], rope, B, T, lw.balance_alpha, grad_scale, acts[l], dh.data());
   EmbedBwd(Mut(g.embed_tokens), inputs, D, dh.data());
   return Status::Ok();
+}
+
+void KeepFreedMemoryForReuse() {
+#ifdef M_MMAP_THRESHOLD
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);  // blocks below 1 GiB come from the heap
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);  // and the heap is not trimmed back below 1 GiB free
+#endif
 }
 
 }  // namespace minke::train

@@ -30,9 +30,18 @@ double AdamW::Step(ParamSet* p, double lr) {
   std::vector<double> partial(ranges_.size());
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < n_ranges; ++c) {
+    // Eight running sums in a fixed order: one sum would be a chain of
+    // dependent double adds (the compiler may not reorder them), which made
+    // this pass 4x slower than memory allows.
     const Range& r = ranges_[c];
+    const float* gr = g.data() + r.offset;
+    double acc[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= r.numel; i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += static_cast<double>(gr[i + j]) * gr[i + j];
+    for (; i < r.numel; ++i) acc[0] += static_cast<double>(gr[i]) * gr[i];
     double ss = 0.0;
-    for (int64_t i = r.offset; i < r.offset + r.numel; ++i) ss += static_cast<double>(g[i]) * g[i];
+    for (double a : acc) ss += a;
     partial[c] = ss;
   }
   double ss = 0.0;
