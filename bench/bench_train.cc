@@ -13,7 +13,10 @@
 //
 // --init loads weights from a checkpoint directory instead of a random init;
 // --save-init writes the starting weights (minke's HF layout) so a peer can
-// train the same model.
+// train the same model. On a machine shared with other work, run with
+// OMP_WAIT_POLICY=passive: libgomp's spinning threads otherwise fight the
+// other processes for the cores and timings collapse. The MFU's peak is
+// measured right after the timed steps, so both see about the same load.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
