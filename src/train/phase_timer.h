@@ -4,7 +4,9 @@
 // Off by default: a PhaseTimer then costs one branch. When on, it reads
 // steady_clock at construction and destruction and adds the difference to
 // its phase. Only used on the calling thread, outside OpenMP regions (the
-// totals are not synchronised).
+// totals are not synchronised). MTP modules' blocks and heads add to the
+// inner phases (attention, experts, lm_head, ...) but sit outside the
+// "blocks" totals.
 #pragma once
 
 #include <chrono>
