@@ -70,24 +70,55 @@ void LinearBwd(const float* W, const float* x, const float* dy, int64_t N, int64
   kernels::Sgemm(true, false, out, in, N, 1.0f, g, out, xx, in, 1.0f, dW, in);
 }
 
+// gate_proj and up_proj sit next to each other in a ParamSet ([I, D] each,
+// in layout order), so together they are one [2I, D] matrix and one GEMM
+// gives [g | u] per row: half the GEMM calls, and wider ones, for the small
+// per-expert MLPs. FP8 rounds weights in 128x128 tiles, so the fused matrix
+// is only used when no tile straddles the two.
+static bool GateUpAdjacent(const model::MlpWeights& w, int64_t I, int64_t D) {
+  const float* g = static_cast<const float*>(w.gate_proj.weight.data);
+  const float* u = static_cast<const float*>(w.up_proj.weight.data);
+  return u == g + I * D && (g_precision != Precision::kFP8 || I % 128 == 0);
+}
+
 void MlpFwd(const model::MlpWeights& w, const float* x, int64_t m, MlpActs* acts, float* y) {
   const int64_t I = w.gate_proj.out(), D = w.gate_proj.in();
-  acts->g.resize(static_cast<size_t>(m * I));
-  acts->u.resize(static_cast<size_t>(m * I));
+  acts->gu.resize(static_cast<size_t>(m * 2 * I));
   acts->a.resize(static_cast<size_t>(m * I));
-  LinearFwd(static_cast<const float*>(w.gate_proj.weight.data), x, m, D, I, acts->g.data());
-  LinearFwd(static_cast<const float*>(w.up_proj.weight.data), x, m, D, I, acts->u.data());
-  kernels::SiluMul(acts->a.data(), acts->g.data(), acts->u.data(), m, I);
+  float* gu = acts->gu.data();
+  if (GateUpAdjacent(w, I, D)) {
+    LinearFwd(static_cast<const float*>(w.gate_proj.weight.data), x, m, D, 2 * I, gu);
+  } else {
+    std::vector<float> g(static_cast<size_t>(m * I)), u(static_cast<size_t>(m * I));
+    LinearFwd(static_cast<const float*>(w.gate_proj.weight.data), x, m, D, I, g.data());
+    LinearFwd(static_cast<const float*>(w.up_proj.weight.data), x, m, D, I, u.data());
+    for (int64_t r = 0; r < m; ++r) {
+      std::copy_n(&g[r * I], I, gu + r * 2 * I);
+      std::copy_n(&u[r * I], I, gu + r * 2 * I + I);
+    }
+  }
+  kernels::SiluMulStrided(acts->a.data(), gu, gu + I, m, I, 2 * I);
   LinearFwd(static_cast<const float*>(w.down_proj.weight.data), acts->a.data(), m, I, D, y);
 }
 
 void MlpBwd(const model::MlpWeights& w, const model::MlpWeights& gw, const float* x, int64_t m, const MlpActs& acts,
             const float* dy, float* dx) {
   const int64_t I = w.gate_proj.out(), D = w.gate_proj.in();
-  Buffer<float> da(static_cast<size_t>(m * I)), dg(static_cast<size_t>(m * I)), du(static_cast<size_t>(m * I));
+  Buffer<float> da(static_cast<size_t>(m * I)), dgu(static_cast<size_t>(m * 2 * I));
   LinearBwd(static_cast<const float*>(w.down_proj.weight.data), acts.a.data(), dy, m, I, D, da.data(), false,
             Mut(gw.down_proj.weight));
-  kernels::SiluMulBackward(acts.g.data(), acts.u.data(), da.data(), m, I, I, dg.data(), du.data());
+  const float* gu = acts.gu.data();
+  kernels::SiluMulBackward(gu, gu + I, da.data(), m, I, 2 * I, dgu.data(), dgu.data() + I);
+  if (GateUpAdjacent(w, I, D) && GateUpAdjacent(gw, I, D)) {
+    LinearBwd(static_cast<const float*>(w.gate_proj.weight.data), x, dgu.data(), m, D, 2 * I, dx, false,
+              Mut(gw.gate_proj.weight));
+    return;
+  }
+  std::vector<float> dg(static_cast<size_t>(m * I)), du(static_cast<size_t>(m * I));
+  for (int64_t r = 0; r < m; ++r) {
+    std::copy_n(&dgu[r * 2 * I], I, &dg[r * I]);
+    std::copy_n(&dgu[r * 2 * I + I], I, &du[r * I]);
+  }
   LinearBwd(static_cast<const float*>(w.gate_proj.weight.data), x, dg.data(), m, D, I, dx, false,
             Mut(gw.gate_proj.weight));
   LinearBwd(static_cast<const float*>(w.up_proj.weight.data), x, du.data(), m, D, I, dx, true, Mut(gw.up_proj.weight));

@@ -34,7 +34,8 @@ void LinearBwd(const float* W, const float* x, const float* dy, int64_t N, int64
 
 // SwiGLU MLP: y = down(silu(gate x) * up x); keeps what backward needs.
 struct MlpActs {
-  Buffer<float> g, u, a;  // [m, I] gate and up pre-activations, a = silu(g) * u
+  Buffer<float> gu;  // [m, 2I] gate pre-activations in [:, :I], up in [:, I:]
+  Buffer<float> a;   // [m, I] silu(g) * u
 };
 void MlpFwd(const model::MlpWeights& w, const float* x, int64_t m, MlpActs* acts, float* y);
 // dx [m, D] overwritten; parameter gradients into gw.

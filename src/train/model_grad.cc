@@ -1,5 +1,7 @@
 #include "train/model_grad.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -10,6 +12,7 @@
 #include "train/layers.h"
 #include "train/mla_grad.h"
 #include "train/moe_grad.h"
+#include "train/phase_timer.h"
 
 namespace minke::train {
 namespace {
@@ -38,14 +41,19 @@ void BlockFwd(const ModelConfig& c, const BlockWeights& w, const model::Rope& ro
   Buffer<float> tmp(static_cast<size_t>(N * D));
   std::copy_n(h, N * D, a->x_in.data());
   kernels::RmsNorm(a->xn1.data(), h, F(w.input_layernorm), N, D, eps);
-  MlaTrainFwd(c, w.attn, rope, a->xn1.data(), B, T, &a->attn, tmp.data());
+  {
+    PhaseTimer pt(kFwdAttn);
+    MlaTrainFwd(c, w.attn, rope, a->xn1.data(), B, T, &a->attn, tmp.data());
+  }
   for (int64_t i = 0; i < N * D; ++i) h[i] += tmp[i];
   std::copy_n(h, N * D, a->x_mid.data());
   kernels::RmsNorm(a->xn2.data(), h, F(w.post_attention_layernorm), N, D, eps);
-  if (w.is_moe)
+  if (w.is_moe) {
     MoeTrainFwd(c, w.moe, a->xn2.data(), B, T, alpha, &a->moe, tmp.data(), load);
-  else
+  } else {
+    PhaseTimer pt(kFwdDense);
     MlpFwd(w.mlp, a->xn2.data(), N, &a->mlp, tmp.data());
+  }
   for (int64_t i = 0; i < N * D; ++i) h[i] += tmp[i];
 }
 
@@ -55,14 +63,19 @@ void BlockBwd(const ModelConfig& c, const BlockWeights& w, const BlockWeights& g
   const int64_t N = B * T, D = c.hidden_size;
   const float eps = static_cast<float>(c.rms_norm_eps);
   Buffer<float> dn(static_cast<size_t>(N * D)), dx(static_cast<size_t>(N * D));
-  if (w.is_moe)
+  if (w.is_moe) {
     MoeTrainBwd(c, w.moe, gw.moe, a.xn2.data(), B, T, alpha, balance_scale, a.moe, dh, dn.data());
-  else
+  } else {
+    PhaseTimer pt(kBwdDense);
     MlpBwd(w.mlp, gw.mlp, a.xn2.data(), N, a.mlp, dh, dn.data());
+  }
   kernels::RmsNormBackward(a.x_mid.data(), F(w.post_attention_layernorm), dn.data(), N, D, D, eps, dx.data(),
                            Mut(gw.post_attention_layernorm));
   for (int64_t i = 0; i < N * D; ++i) dh[i] += dx[i];
-  MlaTrainBwd(c, w.attn, gw.attn, rope, a.xn1.data(), B, T, a.attn, dh, dn.data());
+  {
+    PhaseTimer pt(kBwdAttn);
+    MlaTrainBwd(c, w.attn, gw.attn, rope, a.xn1.data(), B, T, a.attn, dh, dn.data());
+  }
   kernels::RmsNormBackward(a.x_in.data(), F(w.input_layernorm), dn.data(), N, D, D, eps, dx.data(),
                            Mut(gw.input_layernorm));
   for (int64_t i = 0; i < N * D; ++i) dh[i] += dx[i];
@@ -85,10 +98,15 @@ double HeadLoss(const float* W, float* gW, const float* x, const std::vector<int
                 bool backward, float scale, float* dx) {
   const int64_t N = static_cast<int64_t>(targets.size());
   Buffer<float> logits(static_cast<size_t>(N * V));
-  // The output head keeps full precision in every mode (V3 §3.3.1).
-  kernels::MatmulNT(x, W, logits.data(), N, V, D);
-  double loss = kernels::CrossEntropyForwardBackward(logits.data(), targets.data(), N, V, scale);
+  double loss;
+  {
+    PhaseTimer pt(kFwdHead);
+    // The output head keeps full precision in every mode (V3 §3.3.1).
+    kernels::MatmulNT(x, W, logits.data(), N, V, D);
+    loss = kernels::CrossEntropyForwardBackward(logits.data(), targets.data(), N, V, scale);
+  }
   if (backward) {
+    PhaseTimer pt(kBwdHead);
     kernels::Sgemm(false, false, N, D, V, 1.0f, logits.data(), V, W, D, 0.0f, dx, D);
     kernels::Sgemm(true, false, V, D, N, 1.0f, logits.data(), V, x, D, 1.0f, gW, D);
   }
@@ -130,18 +148,21 @@ Status ForwardBackward(const ParamSet& p, const model::Rope& rope, const LossWei
   st->tokens = N;
   std::vector<BlockActs> acts(L);
   Buffer<float> h(static_cast<size_t>(N * D));
-  Embed(F(w.embed_tokens), inputs, D, h.data());
-  for (int64_t l = 0; l < L; ++l) {
-    int64_t* load = nullptr;
-    if (w.layers[l].is_moe) {
-      st->expert_load.emplace_back(c.n_routed_experts, 0);
-      load = st->expert_load.back().data();
-    }
-    BlockFwd(c, w.layers[l], rope, B, T, lw.balance_alpha, h.data(), &acts[l], load);
-    st->balance += acts[l].moe.balance_loss * w.layers[l].is_moe;
-  }
   Buffer<float> hn(static_cast<size_t>(N * D)), dhn(static_cast<size_t>(N * D));
-  kernels::RmsNorm(hn.data(), h.data(), F(w.norm), N, D, eps);
+  {
+    PhaseTimer pt(kFwdBlocks);
+    Embed(F(w.embed_tokens), inputs, D, h.data());
+    for (int64_t l = 0; l < L; ++l) {
+      int64_t* load = nullptr;
+      if (w.layers[l].is_moe) {
+        st->expert_load.emplace_back(c.n_routed_experts, 0);
+        load = st->expert_load.back().data();
+      }
+      BlockFwd(c, w.layers[l], rope, B, T, lw.balance_alpha, h.data(), &acts[l], load);
+      st->balance += acts[l].moe.balance_loss * w.layers[l].is_moe;
+    }
+    kernels::RmsNorm(hn.data(), h.data(), F(w.norm), N, D, eps);
+  }
   const float ce_scale = grad_scale / static_cast<float>(N);
   st->ce =
       HeadLoss(F(w.lm_head.weight), Mut(g.lm_head.weight), hn.data(), targets, D, V, backward, ce_scale, dhn.data()) /
@@ -220,6 +241,7 @@ Status ForwardBackward(const ParamSet& p, const model::Rope& rope, const LossWei
   for (size_t k = 0; k < st->mtp_ce.size(); ++k) st->loss += lw.mtp_lambda / st->mtp_ce.size() * st->mtp_ce[k];
   st->loss += st->ce + st->balance;
   if (!backward) return Status::Ok();
+  PhaseTimer pt(kBwdBlocks);
 
   if (!mtp.empty())
     for (int64_t i = 0; i < N * D; ++i) dhn[i] += dprev[i];
@@ -230,6 +252,13 @@ Status ForwardBackward(const ParamSet& p, const model::Rope& rope, const LossWei
     BlockBwd(c, w.layers[l], g.layers[l], rope, B, T, lw.balance_alpha, grad_scale, acts[l], dh.data());
   EmbedBwd(Mut(g.embed_tokens), inputs, D, dh.data());
   return Status::Ok();
+}
+
+void KeepFreedMemoryForReuse() {
+#ifdef M_MMAP_THRESHOLD
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);  // blocks below 1 GiB come from the heap
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);  // and the heap is not trimmed back below 1 GiB free
+#endif
 }
 
 }  // namespace minke::train

@@ -39,4 +39,11 @@ struct StepStats {
 Status ForwardBackward(const ParamSet& p, const model::Rope& rope, const LossWeights& lw, const int32_t* tokens,
                        int64_t B, int64_t T, bool backward, float grad_scale, StepStats* stats);
 
+// ForwardBackward allocates its activations per call (tens of MB). glibc
+// serves blocks that big with fresh mmaps and unmaps them on free, so every
+// step page-faults them in again (~5% of a step in bench_train). This makes
+// glibc keep freed memory in the heap for reuse instead; call once before
+// training. Process-wide; no effect with other allocators.
+void KeepFreedMemoryForReuse();
+
 }  // namespace minke::train

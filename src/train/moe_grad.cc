@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "kernels/cpu/gemm.h"
 #include "model/router.h"
 #include "train/params.h"
+#include "train/phase_timer.h"
 
 namespace minke::train {
 namespace {
@@ -42,6 +44,7 @@ std::vector<double> SelectionFraction(const model::ModelConfig& c, const int32_t
 void MoeTrainFwd(const model::ModelConfig& c, const model::MoeWeights& w, const float* x, int64_t B, int64_t T,
                  double alpha, MoeActs* a, float* out, int64_t* expert_load) {
   const int64_t N = B * T, D = c.hidden_size, E = c.n_routed_experts, K = c.num_experts_per_tok;
+  std::optional<PhaseTimer> pt(std::in_place, kFwdRouter);
   Buffer<float> logits(static_cast<size_t>(N * E));
   // The router stays in full precision in every mode (V3 §3.3.1 keeps the gating module's precision).
   kernels::MatmulNT(x, F(w.gate), logits.data(), N, E, D);
@@ -52,6 +55,7 @@ void MoeTrainFwd(const model::ModelConfig& c, const model::MoeWeights& w, const 
   model::Route(c, logits.data(), w.e_score_correction_bias.data ? F(w.e_score_correction_bias) : nullptr, N,
                a->experts.data(), a->weights.data());
 
+  pt.emplace(kFwdExperts);
   a->assigned.assign(E, {});
   for (int64_t s = 0; s < N * K; ++s) a->assigned[a->experts[s]].push_back(s);
   if (expert_load)
@@ -69,10 +73,12 @@ void MoeTrainFwd(const model::ModelConfig& c, const model::MoeWeights& w, const 
     MlpFwd(w.experts[e], xe.data(), m, &a->expert_acts[e], ye.data());
     for (int64_t i = 0; i < m; ++i) std::copy_n(&ye[i * D], D, &a->slot_y[rows[i] * D]);
   }
+  pt.emplace(kFwdShared);
   if (w.has_shared)
     MlpFwd(w.shared_experts, x, N, &a->shared, out);
   else
     std::fill(out, out + N * D, 0.0f);
+  pt.emplace(kFwdExperts);
 #pragma omp parallel for
   for (int64_t t = 0; t < N; ++t)
     for (int64_t k = 0; k < K; ++k) {
@@ -81,6 +87,7 @@ void MoeTrainFwd(const model::ModelConfig& c, const model::MoeWeights& w, const 
       for (int64_t d = 0; d < D; ++d) out[t * D + d] += wk * src[d];
     }
 
+  pt.emplace(kFwdRouter);
   a->balance_loss = 0.0;
   if (alpha > 0.0) {
     for (int64_t b = 0; b < B; ++b) {
@@ -100,6 +107,7 @@ void MoeTrainBwd(const model::ModelConfig& c, const model::MoeWeights& w, const 
                  int64_t B, int64_t T, double alpha, double balance_scale, const MoeActs& a, const float* dout,
                  float* dx) {
   const int64_t N = B * T, D = c.hidden_size, E = c.n_routed_experts, K = c.num_experts_per_tok;
+  std::optional<PhaseTimer> pt(std::in_place, kBwdExperts);
 
   // Combine: out_t += w_tk y_tk  =>  dw_tk = <dout_t, y_tk>, dy_tk = w_tk dout_t.
   Buffer<float> dw(static_cast<size_t>(N * K)), dx_slot(static_cast<size_t>(N * K * D));
@@ -126,15 +134,18 @@ void MoeTrainBwd(const model::ModelConfig& c, const model::MoeWeights& w, const 
     MlpBwd(w.experts[e], gw.experts[e], xe.data(), m, a.expert_acts[e], dye.data(), dxe.data());
     for (int64_t i = 0; i < m; ++i) std::copy_n(&dxe[i * D], D, &dx_slot[rows[i] * D]);
   }
+  pt.emplace(kBwdShared);
   if (w.has_shared)
     MlpBwd(w.shared_experts, gw.shared_experts, x, N, a.shared, dout, dx);
   else
     std::fill(dx, dx + N * D, 0.0f);
+  pt.emplace(kBwdExperts);
 #pragma omp parallel for
   for (int64_t t = 0; t < N; ++t)
     for (int64_t k = 0; k < K; ++k)
       for (int64_t d = 0; d < D; ++d) dx[t * D + d] += dx_slot[(t * K + k) * D + d];
 
+  pt.emplace(kBwdRouter);
   // Router: combine-weight gradients back to the scores of the chosen experts.
   const bool normalise = c.norm_topk_prob && K > 1;
   const bool scale = c.model_type == model::ModelType::kDeepseekV3 || !normalise;

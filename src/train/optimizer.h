@@ -28,8 +28,9 @@ struct AdamWConfig {
 class AdamW {
  public:
   AdamW(const ParamSet& p, AdamWConfig cfg);
-  // Clips p->grad() in place, then updates p->data(). Returns the gradient
-  // norm before clipping.
+  // Updates p->data() from p->grad() clipped to the global norm (the clipped
+  // gradient is used on the fly; p->grad() is left as it was). Returns the
+  // gradient norm before clipping.
   double Step(ParamSet* p, double lr);
 
   int64_t steps() const { return t_; }
@@ -45,7 +46,7 @@ class AdamW {
     int64_t offset, numel;
     bool decay;
   };
-  std::vector<Range> ranges_;  // trainable tensors
+  std::vector<Range> ranges_;  // trainable tensors, in chunks (see the constructor)
   int64_t t_ = 0;
 };
 

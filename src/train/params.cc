@@ -99,6 +99,12 @@ Status ParamSet::Save(const std::string& dir) const {
   return WriteFileAtomic(dir + "/config.json", json.data(), json.size());
 }
 
-void ParamSet::ZeroGrad() { std::fill(grad_.begin(), grad_.end(), 0.0f); }
+void ParamSet::ZeroGrad() {
+  // Tens of MB per step: worth the threads.
+  const int64_t n = static_cast<int64_t>(grad_.size());
+  float* g = grad_.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i += 1 << 15) std::fill(g + i, g + std::min(n, i + (1 << 15)), 0.0f);
+}
 
 }  // namespace minke::train

@@ -124,6 +124,7 @@ double Finite(double x) { return std::isfinite(x) ? x : 0.0; }
 
 Status Train(const TrainConfig& cfg, const DataSource& data, const TrainOptions& opt, TrainResult* result) {
   SetGemmPrecision(cfg.precision);
+  KeepFreedMemoryForReuse();
   model::ModelConfig mc;
   if (!cfg.init_from.empty()) {
     MINKE_ASSIGN_OR_RETURN(mc, io::LoadConfig(cfg.init_from));

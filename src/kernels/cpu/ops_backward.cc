@@ -82,12 +82,18 @@ double CrossEntropyForwardBackward(float* logits, const int32_t* targets, int64_
       std::fill(l, l + V, 0.0f);
       continue;
     }
+    // One float exp per logit, kept in place and rescaled: exp is most of
+    // this function's time at vocabulary sizes (the sum stays in double).
     const float m = *std::max_element(l, l + V);
+    const float target_logit = l[targets[t]];
     double sum = 0.0;
-    for (int64_t v = 0; v < V; ++v) sum += std::exp(static_cast<double>(l[v] - m));
-    loss[t] = std::log(sum) - (l[targets[t]] - m);
-    const double inv = 1.0 / sum;
-    for (int64_t v = 0; v < V; ++v) l[v] = static_cast<float>(std::exp(static_cast<double>(l[v] - m)) * inv * scale);
+    for (int64_t v = 0; v < V; ++v) {
+      l[v] = std::exp(l[v] - m);
+      sum += l[v];
+    }
+    loss[t] = std::log(sum) - (target_logit - m);
+    const float k = static_cast<float>(scale / sum);
+    for (int64_t v = 0; v < V; ++v) l[v] *= k;
     l[targets[t]] -= scale;
   }
   double total = 0.0;
