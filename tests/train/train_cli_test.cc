@@ -8,6 +8,7 @@
 
 #include "../data/test_corpus.h"
 #include "model/config.h"
+#include "tiny_model.h"
 
 namespace minke::train {
 namespace {
@@ -18,27 +19,8 @@ using data::testing::Slurp;
 using data::testing::TempDir;
 
 std::string TinyModelJson(int64_t vocab) {
-  model::ModelConfig c;
-  c.vocab_size = vocab;
-  c.hidden_size = 32;
-  c.intermediate_size = 48;
-  c.moe_intermediate_size = 16;
-  c.num_hidden_layers = 2;
-  c.num_nextn_predict_layers = 1;
-  c.num_attention_heads = 2;
-  c.q_lora_rank = 16;
-  c.kv_lora_rank = 16;
-  c.qk_nope_head_dim = 8;
-  c.qk_rope_head_dim = 8;
-  c.v_head_dim = 8;
+  model::ModelConfig c = TinyConfig(vocab);
   c.max_position_embeddings = 128;
-  c.n_routed_experts = 4;
-  c.n_shared_experts = 1;
-  c.num_experts_per_tok = 2;
-  c.first_k_dense_replace = 1;
-  c.topk_method = model::TopkMethod::kNoauxTc;
-  c.scoring_func = model::ScoringFunc::kSigmoid;
-  c.norm_topk_prob = true;
   return model::ModelConfigToJson(c);
 }
 

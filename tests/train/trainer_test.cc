@@ -13,6 +13,7 @@
 #include "data/cost.h"
 #include "kernels/cpu/gemm.h"
 #include "model/rope.h"
+#include "tiny_model.h"
 #include "train/model_grad.h"
 #include "train/optimizer.h"
 #include "train/params.h"
@@ -20,35 +21,6 @@
 
 namespace minke::train {
 namespace {
-
-// A tiny DeepSeek-V3-style MoE with MLA (q_lora), YaRN, noaux_tc and MTP.
-model::ModelConfig TinyConfig() {
-  model::ModelConfig c;
-  c.vocab_size = 48;
-  c.hidden_size = 32;
-  c.intermediate_size = 48;
-  c.moe_intermediate_size = 16;
-  c.num_hidden_layers = 2;
-  c.num_nextn_predict_layers = 1;
-  c.num_attention_heads = 2;
-  c.q_lora_rank = 16;
-  c.kv_lora_rank = 16;
-  c.qk_nope_head_dim = 8;
-  c.qk_rope_head_dim = 8;
-  c.v_head_dim = 8;
-  c.max_position_embeddings = 256;
-  c.n_routed_experts = 8;
-  c.n_shared_experts = 1;
-  c.num_experts_per_tok = 2;
-  c.first_k_dense_replace = 1;
-  c.n_group = 2;
-  c.topk_group = 1;
-  c.topk_method = model::TopkMethod::kNoauxTc;
-  c.scoring_func = model::ScoringFunc::kSigmoid;
-  c.norm_topk_prob = true;
-  c.routed_scaling_factor = 2.5;
-  return c;
-}
 
 std::string TempDir(const std::string& name) {
   std::string d = ::testing::TempDir() + "minke_train_" + name + "_" + std::to_string(::getpid());
