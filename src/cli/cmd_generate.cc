@@ -1,7 +1,9 @@
 // `minke generate --model DIR (--tokens 1,2,3 | --prompt TEXT)`: prefill the
 // prompt, then decode with the latent KV cache, streaming token ids (or, with
 // --prompt, text through the model's tokenizer.json) as they come, and report
-// prefill and decode speed. (Chat templates come with `minke chat`.)
+// prefill and decode speed. --stop STR (repeatable) ends generation at a
+// string in the decoded text, which is not printed (with --tokens it needs
+// the tokenizer too, to decode). (Chat templates come with `minke chat`.)
 #include <cstdio>
 #include <optional>
 
@@ -15,6 +17,7 @@ namespace {
 
 struct GenerateArgs {
   std::string model, tokens, prompt, tokenizer, stop;
+  std::vector<std::string> stop_strings;
   infer::GenerateOptions opt;
 };
 
@@ -22,9 +25,11 @@ Status Generate(const GenerateArgs& a) {
   if (a.tokens.empty() == a.prompt.empty()) return Status::Error("give exactly one of --tokens and --prompt");
   std::optional<tokenizer::Tokenizer> tok;
   std::vector<int32_t> prompt;
-  if (!a.prompt.empty()) {
+  if (!a.prompt.empty() || !a.stop_strings.empty()) {
     const std::string path = a.tokenizer.empty() ? a.model + "/tokenizer.json" : a.tokenizer;
     MINKE_ASSIGN_OR_RETURN(tok, tokenizer::Tokenizer::FromFile(path));
+  }
+  if (!a.prompt.empty()) {
     MINKE_ASSIGN_OR_RETURN(std::vector<uint32_t> ids, tok->Encode(a.prompt, /*add_special_tokens=*/true));
     prompt.assign(ids.begin(), ids.end());
   } else {
@@ -34,20 +39,29 @@ Status Generate(const GenerateArgs& a) {
   if (!a.stop.empty()) {
     MINKE_ASSIGN_OR_RETURN(opt.stop_tokens, ParseTokenList(a.stop, "--stop-tokens"));
   }
+  opt.stop_strings = a.stop_strings;
+  if (tok) opt.tokenizer = &*tok;
   MINKE_RETURN_IF_ERROR(infer::ValidateSampling(opt.sampling));
   MINKE_ASSIGN_OR_RETURN(io::LoadedModel lm, io::LoadModel(a.model));
   for (const auto& w : lm.warnings) std::fprintf(stderr, "minke: warning: %s\n", w.c_str());
   infer::GenerateResult r;
   bool first = true;
-  MINKE_RETURN_IF_ERROR(infer::Generate(
-      *lm.model, prompt, opt,
-      [&](int32_t t) {
-        std::printf(first ? "%d" : ",%d", t);
-        std::fflush(stdout);
-        first = false;
-        return true;
-      },
-      &r));
+  infer::GenerateCallbacks cb;
+  if (a.prompt.empty()) {
+    cb.on_token = [&](int32_t t) {
+      std::printf(first ? "%d" : ",%d", t);
+      std::fflush(stdout);
+      first = false;
+      return true;
+    };
+  } else {
+    cb.on_text = [&](std::string_view text) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+      return true;
+    };
+  }
+  MINKE_RETURN_IF_ERROR(infer::Generate(*lm.model, prompt, opt, cb, &r));
   std::printf("\n");
   std::fprintf(stderr,
                "minke: %zu prompt tokens in %.3f s (%.1f tok/s); %zu generated, %.1f tok/s decode; finish: %s\n",
@@ -68,6 +82,7 @@ void RegisterGenerate(CLI::App& app, Action* action) {
   cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to use instead of MODEL/tokenizer.json");
   cmd->add_option("--max-new-tokens", a->opt.max_new_tokens, "Tokens to generate at most")->capture_default_str();
   cmd->add_option("--stop-tokens", a->stop, "Comma-separated ids that end generation");
+  cmd->add_option("--stop", a->stop_strings, "A string that ends generation, not printed (repeatable)");
   cmd->add_option("--temperature", s.temperature, "0 = greedy")->capture_default_str();
   cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens (0 = off)");
   cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass (1 = off)");

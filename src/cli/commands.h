@@ -19,6 +19,7 @@ void RegisterInfo(CLI::App& app, Action* action);
 void RegisterLogits(CLI::App& app, Action* action);
 void RegisterInit(CLI::App& app, Action* action);
 void RegisterGenerate(CLI::App& app, Action* action);
+void RegisterChat(CLI::App& app, Action* action);
 void RegisterTokenize(CLI::App& app, Action* action);
 void RegisterTokenizer(CLI::App& app, Action* action);
 void RegisterData(CLI::App& app, Action* action);

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   minke::cli::RegisterLogits(app, &action);
   minke::cli::RegisterInit(app, &action);
   minke::cli::RegisterGenerate(app, &action);
+  minke::cli::RegisterChat(app, &action);
   minke::cli::RegisterTokenize(app, &action);
   minke::cli::RegisterTokenizer(app, &action);
   minke::cli::RegisterData(app, &action);

@@ -122,3 +122,98 @@ TEST(Generate, GreedyMatchesTransformersGenerate) {
 
 }  // namespace
 }  // namespace minke::infer
+
+#include "../tokenizer/test_data.h"
+
+namespace minke::infer {
+namespace {
+
+// Stop strings through the whole generator: the v3_full fixture (vocab 128)
+// decodes with DeepSeek-V3's tokenizer (ids below 128 are byte-level tokens
+// there), so greedy output is real text whose pieces can be cut anywhere.
+TEST(Generate, StopStringEndsTextAndIsHeldBackFromTheStream) {
+  auto m = Load("v3_full");
+  const tokenizer::Tokenizer* tok = tokenizer::testing_data::DeepSeekV3();
+  ASSERT_NE(tok, nullptr);
+  GenerateOptions opt;
+  opt.max_new_tokens = 24;
+  opt.sampling.temperature = 0;
+  opt.tokenizer = tok;
+  GenerateResult full;
+  std::vector<std::string> pieces;
+  GenerateCallbacks cb;
+  cb.on_text = [&](std::string_view t) {
+    pieces.emplace_back(t);
+    return true;
+  };
+  ASSERT_TRUE(Generate(*m, {5, 17, 3, 42}, opt, cb, &full).ok());
+  ASSERT_EQ(full.tokens.size(), 24u);
+  std::string streamed;
+  for (const std::string& p : pieces) streamed += p;
+  EXPECT_EQ(streamed, full.text);
+  std::vector<uint32_t> ids(full.tokens.begin(), full.tokens.end());
+  EXPECT_EQ(full.text, tok->Decode(ids, false).value());
+
+  // A stop string spanning token boundaries, from the middle of the text.
+  ASSERT_GT(pieces.size(), 6u);
+  const std::string stop = pieces[2] + pieces[3];
+  const size_t cut = full.text.find(stop);
+  opt.stop_strings = {"never appears", stop};
+  GenerateResult r;
+  std::string shown;
+  cb.on_text = [&](std::string_view t) {
+    shown += t;
+    EXPECT_EQ(full.text.compare(0, shown.size(), shown), 0) << "shown text is not a prefix of the full text";
+    EXPECT_LE(shown.size(), cut) << "part of the stop string was streamed";
+    return true;
+  };
+  ASSERT_TRUE(Generate(*m, {5, 17, 3, 42}, opt, cb, &r).ok());
+  EXPECT_EQ(r.finish_reason, "stop");
+  EXPECT_EQ(r.stop_string, stop);
+  EXPECT_EQ(r.text, full.text.substr(0, cut));
+  EXPECT_EQ(shown, r.text);
+  EXPECT_LT(r.tokens.size(), full.tokens.size());
+  EXPECT_EQ(r.tokens, std::vector<int32_t>(full.tokens.begin(), full.tokens.begin() + r.tokens.size()));
+
+  // A stop string that never completes: everything, held tails included.
+  opt.stop_strings = {full.text.substr(full.text.size() - 2) + "zzz"};
+  shown.clear();
+  cb.on_text = [&](std::string_view t) {
+    shown += t;
+    return true;
+  };
+  ASSERT_TRUE(Generate(*m, {5, 17, 3, 42}, opt, cb, &r).ok());
+  EXPECT_EQ(r.finish_reason, "length");
+  EXPECT_EQ(shown, full.text);
+
+  opt.tokenizer = nullptr;
+  EXPECT_FALSE(Generate(*m, {5, 17}, opt, cb, &r).ok());  // stop strings need a tokenizer
+}
+
+// A caller-owned cache continued from a shared prefix gives what a fresh
+// cache gives (the basis of a chat's cache reuse).
+TEST(Generate, ContinuingACacheMatchesAFreshOne) {
+  auto m = Load("v3_full");
+  GenerateOptions opt;
+  opt.max_new_tokens = 6;
+  opt.sampling.temperature = 0;
+  const std::vector<int32_t> first = {5, 17, 3, 42}, second = {5, 17, 3, 42, 7, 7, 9};
+  model::LatentCache cache(m->config(), 64);
+  GenerateResult a, b, fresh;
+  ASSERT_TRUE(Generate(*m, &cache, first, opt, {}, &a).ok());
+  EXPECT_EQ(cache.length(), 4 + 5);  // the last sampled token is never fed back
+  cache.set_length(4);               // keep the shared prefix
+  ASSERT_TRUE(Generate(*m, &cache, second, opt, {}, &b).ok());
+  EXPECT_EQ(b.prefilled, 3);
+  ASSERT_TRUE(Generate(*m, second, opt, nullptr, &fresh).ok());
+  EXPECT_EQ(fresh.prefilled, 7);
+  EXPECT_EQ(b.tokens, fresh.tokens);
+  // The whole prompt cached: the last token runs again for its logits.
+  cache.set_length(7);
+  ASSERT_TRUE(Generate(*m, &cache, second, opt, {}, &b).ok());
+  EXPECT_EQ(b.prefilled, 1);
+  EXPECT_EQ(b.tokens, fresh.tokens);
+}
+
+}  // namespace
+}  // namespace minke::infer
