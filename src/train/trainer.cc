@@ -218,8 +218,8 @@ Status Train(const TrainConfig& cfg, const DataSource& data, const TrainOptions&
     rep.step = step + 1;
     rep.total_steps = cfg.steps;
     rep.tokens = tokens;
-    rep.loss = total.loss;
-    rep.ce = total.ce;
+    rep.loss = total.ce;
+    rep.objective = total.loss;
     rep.lr = lr;
     rep.grad_norm = gnorm;
     const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -235,7 +235,7 @@ Status Train(const TrainConfig& cfg, const DataSource& data, const TrainOptions&
       nlohmann::json j = {{"step", rep.step},
                           {"tokens", rep.tokens},
                           {"loss", rep.loss},
-                          {"ce", rep.ce},
+                          {"objective", rep.objective},
                           {"balance_loss", total.balance},
                           {"lr", rep.lr},
                           {"grad_norm", Finite(rep.grad_norm)},

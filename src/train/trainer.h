@@ -34,13 +34,15 @@ struct DataSource {
 
 struct StepReport {
   int64_t step = 0, total_steps = 0, tokens = 0;
-  double loss = 0, ce = 0, lr = 0, grad_norm = 0, tokens_per_s = 0, imbalance = 1, elapsed_s = 0;
+  // loss: the main next-token cross-entropy (comparable with val_loss);
+  // objective: what is minimised (loss + MTP + balance terms).
+  double loss = 0, objective = 0, lr = 0, grad_norm = 0, tokens_per_s = 0, imbalance = 1, elapsed_s = 0;
   double val_loss = -1;  // < 0: not evaluated this step
 };
 
 struct TrainResult {
   int64_t steps_run = 0, first_step = 0, tokens = 0;
-  double wall_seconds = 0, final_loss = 0, final_val_loss = -1;
+  double wall_seconds = 0, final_loss = 0, final_val_loss = -1;  // final_loss: cross-entropy
   double flops = 0;  // analytic matmul FLOPs of the steps run (forward + backward)
 };
 
