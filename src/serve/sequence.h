@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "infer/sampler.h"
+#include "infer/stop_strings.h"
 #include "model/kv_cache.h"
 #include "serve/stream.h"
 #include "serve/text_stream.h"
@@ -73,7 +74,7 @@ class Sequence {
   std::vector<int32_t> history_;  // prompt + generated: what the penalties look at
   int64_t generated_ = 0, capacity_ = 0;
   std::optional<tokenizer::StreamDecoder> decoder_;
-  StopMatcher stop_;
+  infer::StopStrings stop_;
   std::string finish_reason_;
 };
 

@@ -2,43 +2,14 @@
 
 #include <algorithm>
 
+#include "infer/stop_strings.h"
+
 namespace minke::serve {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 }  // namespace
-
-size_t PartialSuffix(std::string_view text, std::string_view marker) {
-  const size_t most = std::min(text.size(), marker.empty() ? size_t{0} : marker.size() - 1);
-  for (size_t n = most; n > 0; --n)
-    if (text.substr(text.size() - n) == marker.substr(0, n)) return n;
-  return 0;
-}
-
-std::string StopMatcher::Push(std::string_view text) {
-  if (stopped_) return "";
-  held_.append(text);
-  size_t first = std::string::npos;
-  for (const std::string& s : stops_) first = std::min(first, held_.find(s));
-  if (first != std::string::npos) {
-    stopped_ = true;
-    std::string out = held_.substr(0, first);
-    held_.clear();
-    return out;
-  }
-  size_t keep = 0;
-  for (const std::string& s : stops_) keep = std::max(keep, PartialSuffix(held_, s));
-  std::string out = held_.substr(0, held_.size() - keep);
-  held_.erase(0, held_.size() - keep);
-  return out;
-}
-
-std::string StopMatcher::Flush() {
-  std::string out;
-  if (!stopped_) out.swap(held_);
-  return out;
-}
 
 ReasoningSplitter::ReasoningSplitter(std::string open, std::string close, bool starts_in_reasoning)
     : open_(std::move(open)), close_(std::move(close)) {
@@ -72,7 +43,7 @@ void ReasoningSplitter::Run(SplitText* out) {
           state_ = State::kAfterClose;
           continue;
         }
-        const size_t keep = PartialSuffix(held_, close_);
+        const size_t keep = infer::PartialMatchLength(held_, close_);
         out->reasoning += held_.substr(0, held_.size() - keep);
         held_.erase(0, held_.size() - keep);
         return;

@@ -2,9 +2,7 @@
 // as tokens decode and both holding back only what a later piece could
 // still change:
 //
-// StopMatcher finds OpenAI `stop` strings. Text that could be the start of a
-// stop string is held back until it is clear; the stop string and anything
-// after it are never emitted.
+// (Stop strings are infer::StopStrings, shared with `minke generate`.)
 //
 // ReasoningSplitter separates an R1-style model's reasoning from its answer,
 // as DeepSeek's API returns them (`reasoning_content` beside `content`):
@@ -14,7 +12,7 @@
 // whitespace) enters it. Whitespace right after the close marker is dropped
 // (R1 writes "</think>\n\n" before the answer).
 //
-// Both work on valid UTF-8 and split only at boundaries of their (valid
+// It works on valid UTF-8 and split only at boundaries of their (valid
 // UTF-8) markers, so they never cut a character. Not thread-safe.
 #pragma once
 
@@ -23,23 +21,6 @@
 #include <vector>
 
 namespace minke::serve {
-
-class StopMatcher {
- public:
-  explicit StopMatcher(std::vector<std::string> stops) : stops_(std::move(stops)) {}
-
-  // Appends `text`; returns what can be emitted now. Once a stop string is
-  // seen, stopped() is true and later calls return "".
-  std::string Push(std::string_view text);
-  // The held-back text (at the end of generation without a stop).
-  std::string Flush();
-  bool stopped() const { return stopped_; }
-
- private:
-  std::vector<std::string> stops_;
-  std::string held_;
-  bool stopped_ = false;
-};
 
 struct SplitText {
   std::string reasoning, content;
@@ -61,8 +42,5 @@ class ReasoningSplitter {
   State state_;
   std::string held_;
 };
-
-// The longest suffix of `text` that is a proper prefix of `marker` (its length).
-size_t PartialSuffix(std::string_view text, std::string_view marker);
 
 }  // namespace minke::serve

@@ -2,6 +2,8 @@
 // the result must not depend on how the text was cut into tokens.
 #include "serve/text_stream.h"
 
+#include "infer/stop_strings.h"
+
 #include <gtest/gtest.h>
 
 namespace minke::serve {
@@ -9,7 +11,7 @@ namespace {
 
 // Feeds `text` in pieces of `step` bytes.
 std::string RunStop(const std::vector<std::string>& stops, const std::string& text, size_t step, bool* stopped) {
-  StopMatcher m(stops);
+  infer::StopStrings m(stops);
   std::string out;
   for (size_t i = 0; i < text.size() && !m.stopped(); i += step) out += m.Push(text.substr(i, step));
   out += m.Flush();
@@ -17,7 +19,7 @@ std::string RunStop(const std::vector<std::string>& stops, const std::string& te
   return out;
 }
 
-TEST(StopMatcher, AnyPieceSize) {
+TEST(ServeStopStrings, AnyPieceSize) {
   const std::string text = "Hello, wor\xE2\x82\xAC ld. END and more";
   for (size_t step = 1; step <= text.size(); ++step) {
     bool stopped;
@@ -29,8 +31,8 @@ TEST(StopMatcher, AnyPieceSize) {
   }
 }
 
-TEST(StopMatcher, HoldsBackOnlyPossiblePrefixes) {
-  StopMatcher m({"abc"});
+TEST(ServeStopStrings, HoldsBackOnlyPossiblePrefixes) {
+  infer::StopStrings m({"abc"});
   EXPECT_EQ(m.Push("xxa"), "xx");
   EXPECT_EQ(m.Push("b"), "");
   EXPECT_EQ(m.Push("x"), "abx");
