@@ -148,14 +148,7 @@ void RegisterChat(CLI::App& app, Action* action) {
       ->capture_default_str();
   cmd->add_option("--max-new-tokens", g.max_new_tokens, "Reply length at most, in tokens")->capture_default_str();
   cmd->add_option("--stop", g.stop_strings, "A string that ends the reply (repeatable; not shown)");
-  cmd->add_option("--temperature", s.temperature, "0 = greedy")->capture_default_str();
-  cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens (0 = off)");
-  cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass (1 = off)");
-  cmd->add_option("--min-p", s.min_p, "Drop tokens below min_p x the top probability");
-  cmd->add_option("--repetition-penalty", s.repetition_penalty, "CTRL-style penalty on seen tokens (1 = off)");
-  cmd->add_option("--presence-penalty", s.presence_penalty, "OpenAI-style presence penalty");
-  cmd->add_option("--frequency-penalty", s.frequency_penalty, "OpenAI-style frequency penalty");
-  cmd->add_option("--seed", s.seed, "Random seed (same seed and input, same conversation)");
+  AddSamplingOptions(cmd, &s);
   cmd->callback([=] { *action = [=] { return Chat(*a); }; });
 }
 

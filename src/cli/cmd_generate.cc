@@ -83,14 +83,7 @@ void RegisterGenerate(CLI::App& app, Action* action) {
   cmd->add_option("--max-new-tokens", a->opt.max_new_tokens, "Tokens to generate at most")->capture_default_str();
   cmd->add_option("--stop-tokens", a->stop, "Comma-separated ids that end generation");
   cmd->add_option("--stop", a->stop_strings, "A string that ends generation, not printed (repeatable)");
-  cmd->add_option("--temperature", s.temperature, "0 = greedy")->capture_default_str();
-  cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens (0 = off)");
-  cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass (1 = off)");
-  cmd->add_option("--min-p", s.min_p, "Drop tokens below min_p x the top probability");
-  cmd->add_option("--repetition-penalty", s.repetition_penalty, "CTRL-style penalty on seen tokens (1 = off)");
-  cmd->add_option("--presence-penalty", s.presence_penalty, "OpenAI-style presence penalty");
-  cmd->add_option("--frequency-penalty", s.frequency_penalty, "OpenAI-style frequency penalty");
-  cmd->add_option("--seed", s.seed, "Random seed (same seed, same output)");
+  AddSamplingOptions(cmd, &s);
   cmd->callback([=] { *action = [=] { return Generate(*a); }; });
 }
 

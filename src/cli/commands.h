@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "infer/sampler.h"
 
 namespace minke::cli {
 
@@ -33,6 +34,10 @@ void RegisterVerify(CLI::App& app, Action* action);
 void RegisterTrain(CLI::App& app, Action* action);
 // `data tokenize`, under the `data` group that RegisterData creates.
 void RegisterDataTokenize(CLI::App& data_group, Action* action);
+
+// The sampling flags of `generate` and `chat` (--temperature, --top-k, --top-p,
+// --min-p, the penalties, --seed), bound to *s.
+void AddSamplingOptions(CLI::App* cmd, infer::SamplingParams* s);
 
 // "1,2,3" -> {1, 2, 3}; `flag` names the option in errors.
 Result<std::vector<int32_t>> ParseTokenList(const std::string& s, const std::string& flag);
