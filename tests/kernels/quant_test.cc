@@ -80,18 +80,21 @@ TEST_P(Quant, SimdDotMatchesReferenceAndFloat) {
 
 TEST_P(Quant, MatmulMatchesPerRowDots) {
   const QuantType t = GetParam();
-  const int64_t M = 3, N = 5, K = 96;
-  auto x = Random(M * K, 4), w = Random(N * K, 5);
-  std::vector<uint8_t> wq(N * QuantRowBytes(t, K));
-  for (int64_t r = 0; r < N; ++r) QuantizeRow(t, &w[r * K], K, &wq[r * QuantRowBytes(t, K)]);
-  std::vector<float> y(M * N);
-  MatmulQ(t, x.data(), wq.data(), y.data(), M, N, K);
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t r = 0; r < N; ++r) {
-      std::vector<uint8_t> aq(QuantRowBytes(QuantType::kQ8_0, K));
-      QuantizeRow(QuantType::kQ8_0, &x[m * K], K, aq.data());
-      EXPECT_NEAR(y[m * N + r], DotQRef(t, &wq[r * QuantRowBytes(t, K)], aq.data(), K), 1e-4);
-    }
+  // Shapes cover whole and partial groups of 4 weight rows, and 1..7 activation rows.
+  for (auto [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{3, 5, 96}, {1, 8, 64}, {7, 11, 256}, {2, 3, 32}}) {
+    auto x = Random(M * K, 4), w = Random(N * K, 5);
+    std::vector<uint8_t> wq(N * QuantRowBytes(t, K));
+    for (int64_t r = 0; r < N; ++r) QuantizeRow(t, &w[r * K], K, &wq[r * QuantRowBytes(t, K)]);
+    std::vector<float> y(M * N);
+    MatmulQ(t, x.data(), wq.data(), y.data(), M, N, K);
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t r = 0; r < N; ++r) {
+        std::vector<uint8_t> aq(QuantRowBytes(QuantType::kQ8_0, K));
+        QuantizeRow(QuantType::kQ8_0, &x[m * K], K, aq.data());
+        EXPECT_NEAR(y[m * N + r], DotQRef(t, &wq[r * QuantRowBytes(t, K)], aq.data(), K), 1e-4 * (1 + K / 32))
+            << M << "x" << N << "x" << K;
+      }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, Quant, ::testing::Values(QuantType::kQ8_0, QuantType::kQ4_0),

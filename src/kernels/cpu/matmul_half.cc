@@ -23,22 +23,51 @@ inline float HSum(__m256 v) {
   return _mm_cvtss_f32(lo);
 }
 
-// One weight row against up to 4 activation rows at once (the row is
-// converted once per 8 values and reused).
-template <DType T>
-void RowDots(const uint16_t* w, const float* x, int64_t M, int64_t K, float* y, int64_t ldy) {
-  for (int64_t m0 = 0; m0 < M; m0 += 4) {
-    const int64_t mb = M - m0 < 4 ? M - m0 : 4;
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    int64_t k = 0;
-    for (; k + 8 <= K; k += 8) {
-      const __m256 wv = Load8<T>(w + k);
-      for (int64_t i = 0; i < mb; ++i) acc[i] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + (m0 + i) * K + k), acc[i]);
+// R weight rows against MB activation rows: R x MB independent accumulators,
+// so at decode (MB = 1) four FMA chains run side by side instead of one
+// (one chain is bound by FMA latency, well below memory speed), and each
+// converted weight vector serves MB rows.
+template <DType T, int R, int MB>
+inline void Tile(const uint16_t* w, int64_t ldw, const float* x, int64_t K, float* y, int64_t ldy) {
+  __m256 acc[R][MB];
+  for (int r = 0; r < R; ++r)
+    for (int m = 0; m < MB; ++m) acc[r][m] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8) {
+    __m256 xv[MB];
+    for (int m = 0; m < MB; ++m) xv[m] = _mm256_loadu_ps(x + m * K + k);
+    for (int r = 0; r < R; ++r) {
+      const __m256 wv = Load8<T>(w + r * ldw + k);
+      for (int m = 0; m < MB; ++m) acc[r][m] = _mm256_fmadd_ps(wv, xv[m], acc[r][m]);
     }
-    for (int64_t i = 0; i < mb; ++i) {
-      float s = HSum(acc[i]);
-      for (int64_t kk = k; kk < K; ++kk) s += HalfToF32(T, w[kk]) * x[(m0 + i) * K + kk];
-      y[(m0 + i) * ldy] = s;
+  }
+  for (int r = 0; r < R; ++r)
+    for (int m = 0; m < MB; ++m) {
+      float s = HSum(acc[r][m]);
+      for (int64_t kk = k; kk < K; ++kk) s += HalfToF32(T, w[r * ldw + kk]) * x[m * K + kk];
+      y[m * ldy + r] = s;
+    }
+}
+
+// Rows [n0, n0 + R) of the output for every activation row.
+template <DType T, int R>
+inline void RowGroup(const uint16_t* w, const float* x, int64_t M, int64_t K, float* y, int64_t ldy) {
+  int64_t m = 0;
+  for (; m + 2 <= M; m += 2) Tile<T, R, 2>(w, K, x + m * K, K, y + m * ldy, ldy);
+  if (m < M) Tile<T, R, 1>(w, K, x + m * K, K, y + m * ldy, ldy);
+}
+
+template <DType T>
+void MatmulRows(const uint16_t* w, const float* x, float* y, int64_t M, int64_t N, int64_t K) {
+  constexpr int kRows = 4;
+  const int64_t groups = (N + kRows - 1) / kRows;
+#pragma omp parallel for schedule(static) if (N * K > 32768)
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t n0 = g * kRows;
+    if (n0 + kRows <= N) {
+      RowGroup<T, kRows>(w + n0 * K, x, M, K, y + n0, N);
+    } else {
+      for (int64_t n = n0; n < N; ++n) RowGroup<T, 1>(w + n * K, x, M, K, y + n, N);
     }
   }
 }
@@ -59,13 +88,10 @@ void MatmulHalfRef(DType t, const float* x, const void* w, float* y, int64_t M, 
 void MatmulHalf(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K) {
 #if defined(__AVX2__) && defined(__F16C__)
   const auto* wh = static_cast<const uint16_t*>(w);
-#pragma omp parallel for schedule(static) if (N * K > 32768)
-  for (int64_t n = 0; n < N; ++n) {
-    if (t == DType::BF16)
-      RowDots<DType::BF16>(wh + n * K, x, M, K, y + n, N);
-    else
-      RowDots<DType::F16>(wh + n * K, x, M, K, y + n, N);
-  }
+  if (t == DType::BF16)
+    MatmulRows<DType::BF16>(wh, x, y, M, N, K);
+  else
+    MatmulRows<DType::F16>(wh, x, y, M, N, K);
 #else
   MatmulHalfRef(t, x, w, y, M, N, K);
 #endif

@@ -1,0 +1,135 @@
+// Decode's kernels against the memory-bandwidth roofline: y = W x for one
+// (or a few) activation rows over a weight far larger than the caches, in
+// each stored format, reported as GB/s of weight bytes read next to a plain
+// streaming read (sum of a float array) on the same threads. Decode is
+// memory-bound, so a kernel's GB/s over the read GB/s is the fraction of the
+// roofline it can reach. Run by hand: `build/bench_gemv [--threads 2] [--rows 1]`.
+#include <immintrin.h>
+#include <omp.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/matmul_half.h"
+#include "kernels/cpu/quant.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+template <typename F>
+double Best(int reps, F f) {
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    f();
+    best = std::min(best, Seconds(t0, Clock::now()));
+  }
+  return best;
+}
+
+// A zeroed array on transparent huge pages.
+template <typename T>
+class HugeVector {
+ public:
+  explicit HugeVector(size_t n) : n_(n) {
+    bytes_ = (n * sizeof(T) + (size_t{2} << 20) - 1) & ~((size_t{2} << 20) - 1);
+    p_ = static_cast<T*>(std::aligned_alloc(size_t{2} << 20, bytes_));
+    madvise(p_, bytes_, MADV_HUGEPAGE);
+    std::memset(static_cast<void*>(p_), 0, bytes_);
+  }
+  ~HugeVector() { std::free(p_); }
+  T& operator[](size_t i) { return p_[i]; }
+  T* data() { return p_; }
+  size_t size() const { return n_; }
+  T* begin() { return p_; }
+  T* end() { return p_ + n_; }
+
+ private:
+  size_t n_, bytes_;
+  T* p_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace minke;
+  int threads = 2, rows = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--threads") threads = std::atoi(argv[i + 1]);
+    if (a == "--rows") rows = std::atoi(argv[i + 1]);
+  }
+  omp_set_num_threads(threads);
+  const int64_t N = 32768, K = 4096;  // 512 MiB of f32, 256 MiB of 16-bit, 136 MiB of Q8_0
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd;
+  // Weights on huge pages, as a model file's mapping gets them from the page
+  // cache's large folios (on 4 KiB pages TLB misses cost a third of the read speed).
+  HugeVector<float> w(static_cast<size_t>(N * K));
+  std::vector<float> x(static_cast<size_t>(rows * K)), y(static_cast<size_t>(rows * N));
+  for (auto& v : w) v = nd(rng);
+  for (auto& v : x) v = nd(rng);
+
+  volatile float sink = 0;
+  const double read_s = Best(5, [&] {
+    float s = 0;
+#pragma omp parallel reduction(+ : s)
+    {
+      // Eight independent vector sums: the loads, not an add chain, set the pace.
+      __m256 acc[8];
+      for (auto& a : acc) a = _mm256_setzero_ps();
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < N * K; i += 64)
+        for (int j = 0; j < 8; ++j) acc[j] = _mm256_add_ps(acc[j], _mm256_loadu_ps(&w[i + 8 * j]));
+      for (int j = 1; j < 8; ++j) acc[0] = _mm256_add_ps(acc[0], acc[j]);
+      float lanes[8];
+      _mm256_storeu_ps(lanes, acc[0]);
+      for (float v : lanes) s += v;
+    }
+    sink = s;
+  });
+  const double read_gbs = N * K * 4.0 / read_s / 1e9;
+  std::printf("threads %d, activation rows %d, weight %lld x %lld\n", threads, rows, static_cast<long long>(N),
+              static_cast<long long>(K));
+  std::printf("  %-14s %7.1f GB/s (streaming read of f32, the roofline)\n", "read", read_gbs);
+
+  auto report = [&](const char* name, double bytes, double s) {
+    const double gbs = bytes / s / 1e9;
+    std::printf("  %-14s %7.1f GB/s  %5.1f us/MiB  %3.0f%% of read\n", name, gbs, s * 1e6 / (bytes / (1 << 20)),
+                100 * gbs / read_gbs);
+  };
+  for (DType t : {DType::BF16, DType::F16}) {
+    HugeVector<uint16_t> h(w.size());
+    for (size_t i = 0; i < w.size(); ++i) h[i] = t == DType::BF16 ? F32ToBf16(w[i]) : F32ToF16(w[i]);
+    const double s = Best(5, [&] { kernels::MatmulHalf(t, x.data(), h.data(), y.data(), rows, N, K); });
+    report(t == DType::BF16 ? "bf16" : "f16", h.size() * 2.0, s);
+    if (t == DType::BF16) {  // what prefill does instead: convert the weight to f32, then one SGEMM
+      std::vector<float> f(w.size());
+      const double s2 = Best(3, [&] {
+        ConvertToF32(t, h.data(), f.data(), f.size());
+        kernels::MatmulNT(x.data(), f.data(), y.data(), rows, N, K);
+      });
+      report("bf16>f32 GEMM", h.size() * 2.0, s2);
+    }
+  }
+  for (auto q : {kernels::QuantType::kQ8_0, kernels::QuantType::kQ4_0}) {
+    const size_t rb = kernels::QuantRowBytes(q, K);
+    HugeVector<uint8_t> wq(rb * N);
+    for (int64_t n = 0; n < N; ++n) kernels::QuantizeRow(q, &w[n * K], K, &wq[n * rb]);
+    const double s = Best(5, [&] { kernels::MatmulQ(q, x.data(), wq.data(), y.data(), rows, N, K); });
+    report(q == kernels::QuantType::kQ8_0 ? "q8_0" : "q4_0", static_cast<double>(wq.size()), s);
+  }
+  return sink == 12345.0f ? 1 : 0;
+}
