@@ -3,7 +3,10 @@
 // each stored format, reported as GB/s of weight bytes read next to a plain
 // streaming read (sum of a float array) on the same threads. Decode is
 // memory-bound, so a kernel's GB/s over the read GB/s is the fraction of the
-// roofline it can reach. Run by hand: `build/bench_gemv [--threads 2] [--rows 1]`.
+// roofline it can reach. Run by hand:
+//   build/bench_gemv [--threads 2] [--rows 1] [--chunk ROWS]
+// --chunk splits the matrix into calls of that many rows, as decode's many
+// small matrices (e.g. 128 rows x 4096 = one 1 MiB bf16 expert-sized call).
 #include <immintrin.h>
 #include <omp.h>
 #include <sys/mman.h>
@@ -20,6 +23,7 @@
 #include "core/dtype.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/matmul_half.h"
+#include "kernels/cpu/ops.h"
 #include "kernels/cpu/quant.h"
 
 namespace {
@@ -66,13 +70,16 @@ class HugeVector {
 int main(int argc, char** argv) {
   using namespace minke;
   int threads = 2, rows = 1;
+  int64_t chunk = 0;  // rows per call; 0 = the whole matrix in one call
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--threads") threads = std::atoi(argv[i + 1]);
     if (a == "--rows") rows = std::atoi(argv[i + 1]);
+    if (a == "--chunk") chunk = std::atoll(argv[i + 1]);
   }
   omp_set_num_threads(threads);
-  const int64_t N = 32768, K = 4096;  // 512 MiB of f32, 256 MiB of 16-bit, 136 MiB of Q8_0
+  constexpr int64_t N = 32768, K = 4096;  // 512 MiB of f32, 256 MiB of 16-bit, 136 MiB of Q8_0
+  if (chunk <= 0 || N % chunk != 0) chunk = N;
   std::mt19937 rng(1);
   std::normal_distribution<float> nd;
   // Weights on huge pages, as a model file's mapping gets them from the page
@@ -101,8 +108,8 @@ int main(int argc, char** argv) {
     sink = s;
   });
   const double read_gbs = N * K * 4.0 / read_s / 1e9;
-  std::printf("threads %d, activation rows %d, weight %lld x %lld\n", threads, rows, static_cast<long long>(N),
-              static_cast<long long>(K));
+  std::printf("threads %d, activation rows %d, weight %lld x %lld in calls of %lld rows\n", threads, rows,
+              static_cast<long long>(N), static_cast<long long>(K), static_cast<long long>(chunk));
   std::printf("  %-14s %7.1f GB/s (streaming read of f32, the roofline)\n", "read", read_gbs);
 
   auto report = [&](const char* name, double bytes, double s) {
@@ -113,13 +120,17 @@ int main(int argc, char** argv) {
   for (DType t : {DType::BF16, DType::F16}) {
     HugeVector<uint16_t> h(w.size());
     for (size_t i = 0; i < w.size(); ++i) h[i] = t == DType::BF16 ? F32ToBf16(w[i]) : F32ToF16(w[i]);
-    const double s = Best(5, [&] { kernels::MatmulHalf(t, x.data(), h.data(), y.data(), rows, N, K); });
+    const double s = Best(5, [&] {
+      for (int64_t n0 = 0; n0 < N; n0 += chunk) kernels::MatmulHalf(t, x.data(), &h[n0 * K], y.data(), rows, chunk, K);
+    });
     report(t == DType::BF16 ? "bf16" : "f16", h.size() * 2.0, s);
     if (t == DType::BF16) {  // what prefill does instead: convert the weight to f32, then one SGEMM
-      std::vector<float> f(w.size());
+      std::vector<float> f(static_cast<size_t>(chunk * K));
       const double s2 = Best(3, [&] {
-        ConvertToF32(t, h.data(), f.data(), f.size());
-        kernels::MatmulNT(x.data(), f.data(), y.data(), rows, N, K);
+        for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+          kernels::DequantizeRows(t, &h[n0 * K], nullptr, chunk, K, 1, 1, f.data());
+          kernels::MatmulNT(x.data(), f.data(), y.data(), rows, chunk, K);
+        }
       });
       report("bf16>f32 GEMM", h.size() * 2.0, s2);
     }
@@ -128,7 +139,9 @@ int main(int argc, char** argv) {
     const size_t rb = kernels::QuantRowBytes(q, K);
     HugeVector<uint8_t> wq(rb * N);
     for (int64_t n = 0; n < N; ++n) kernels::QuantizeRow(q, &w[n * K], K, &wq[n * rb]);
-    const double s = Best(5, [&] { kernels::MatmulQ(q, x.data(), wq.data(), y.data(), rows, N, K); });
+    const double s = Best(5, [&] {
+      for (int64_t n0 = 0; n0 < N; n0 += chunk) kernels::MatmulQ(q, x.data(), &wq[n0 * rb], y.data(), rows, chunk, K);
+    });
     report(q == kernels::QuantType::kQ8_0 ? "q8_0" : "q4_0", static_cast<double>(wq.size()), s);
   }
   return sink == 12345.0f ? 1 : 0;

@@ -9,13 +9,14 @@ namespace minke::model {
 
 namespace {
 
-// Below this many rows a 16-bit or block-quantized weight is read directly
-// (GEMV-like, memory bound: decode); from here on converting it once to
-// float32 for an OpenBLAS GEMM wins, as the conversion is amortised over the
-// rows and OpenBLAS blocks for the caches where MatmulQ does one dot per
-// output (bench model, 128-token prefill, 1 thread: Q8_0 via MatmulQ 52
-// tok/s, via dequantize + GEMM ~210).
-constexpr int64_t kDirectRows = 8;
+// Up to this many rows a 16-bit or block-quantized weight is read directly
+// (GEMV-like, memory bound: decode, and the server's batched decode); from
+// more rows on, converting it once to float32 for an OpenBLAS GEMM wins, as the
+// conversion is amortised over the rows. Crossover measured with
+// `bench_gemv --threads 2 --chunk 256 --rows R` (us per MiB of weight,
+// direct vs convert + GEMM): BF16 R=16 143 vs 240, R=32 254 vs 266, R=64
+// 485 vs 390; Q8_0 R=16 315 vs ~440, R=32 589 vs ~460.
+constexpr int64_t kMaxDirectRows = 16;
 
 }  // namespace
 
@@ -24,11 +25,11 @@ void LinearForward(const Linear& l, const float* x, int64_t T, float* y) {
   const DType dt = l.weight.dtype;
   const float* w;
   thread_local std::vector<float> deq;
-  if ((dt == DType::Q8_0 || dt == DType::Q4_0) && T < kDirectRows) {
+  if ((dt == DType::Q8_0 || dt == DType::Q4_0) && T <= kMaxDirectRows) {
     // GGML blocks: the activation is quantized to Q8_0 and dotted block by block.
     kernels::MatmulQ(dt == DType::Q8_0 ? kernels::QuantType::kQ8_0 : kernels::QuantType::kQ4_0, x,
                      static_cast<const uint8_t*>(l.weight.data), y, T, N, K);
-  } else if ((dt == DType::BF16 || dt == DType::F16) && T < kDirectRows) {
+  } else if ((dt == DType::BF16 || dt == DType::F16) && T <= kMaxDirectRows) {
     kernels::MatmulHalf(dt, x, l.weight.data, y, T, N, K);
   } else if (dt == DType::F32) {
     w = static_cast<const float*>(l.weight.data);

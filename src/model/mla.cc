@@ -6,6 +6,7 @@
 
 #include "core/buffer.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/matmul_half.h"
 #include "kernels/cpu/ops.h"
 #include "model/linear.h"
 
@@ -63,31 +64,64 @@ void AttendExpanded(const Dims& d, const MlaWeights& w, const Rope& rope, const 
   }
 }
 
+// W^UKV = kv_b_proj's weight [H*(dn+dv), R] as the absorbed form reads it:
+// in its stored precision when a kernel reads that directly (F32, BF16, F16:
+// decode then moves 2 bytes per weight, not a float32 copy made per step),
+// else dequantized once per call.
+struct UkvWeight {
+  DType dtype = DType::F32;
+  const uint8_t* data = nullptr;
+  size_t elem = 4;
+  std::vector<float> f32;  // the dequantized copy, if any
+};
+
+UkvWeight AbsorbedWeight(const Linear& kv_b) {
+  UkvWeight u;
+  const DType dt = kv_b.weight.dtype;
+  if (dt == DType::F32 || dt == DType::BF16 || dt == DType::F16) {
+    u.dtype = dt;
+    u.data = static_cast<const uint8_t*>(kv_b.weight.data);
+    u.elem = DTypeBytes(dt, 1);
+  } else {
+    u.f32 = DequantizeLinear(kv_b);
+    u.data = reinterpret_cast<const uint8_t*>(u.f32.data());
+  }
+  return u;
+}
+
 // Absorbed form for one segment: attends over the latent cache directly.
 // W^UK_h = kv_b rows [h*(dn+dv), +dn), W^UV_h = rows [h*(dn+dv)+dn, +dv).
-void AttendAbsorbed(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q, const float* w_ukv,
+void AttendAbsorbed(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q, const UkvWeight& w,
                     float* o) {
   const int64_t keys = s.start + s.n, row = d.R + d.dr;
 #pragma omp parallel
   {
     Buffer<float> q_lat(static_cast<size_t>(s.n * row)), p(static_cast<size_t>(s.n * keys)),
-        o_lat(static_cast<size_t>(s.n * d.R));
+        o_lat(static_cast<size_t>(s.n * d.R)), o_h(static_cast<size_t>(s.n * d.dv));
     std::vector<int64_t> valid(s.n);
     for (int64_t i = 0; i < s.n; ++i) valid[i] = s.start + i + 1;
 #pragma omp for schedule(dynamic)
     for (int64_t h = 0; h < d.H; ++h) {
-      const float* w_uk = w_ukv + h * (d.dn + d.dv) * d.R;
-      const float* w_uv = w_uk + d.dn * d.R;
+      const uint8_t* w_uk = w.data + h * (d.dn + d.dv) * d.R * w.elem;
+      const uint8_t* w_uv = w_uk + d.dn * d.R * w.elem;
       // q_lat = [q_nope W^UK_h ; q_pe]  [n, R + dr], matching cache rows [c_kv; k_pe].
-      kernels::Sgemm(false, false, s.n, d.R, d.dn, 1.0f, q + h * d.dqk, d.H * d.dqk, w_uk, d.R, 0.0f, q_lat.data(),
-                     row);
-      for (int64_t i = 0; i < s.n; ++i)
-        std::memcpy(&q_lat[i * row + d.R], q + i * d.H * d.dqk + h * d.dqk + d.dn, d.dr * sizeof(float));
+      for (int64_t i = 0; i < s.n; ++i) {
+        const float* qi = q + i * d.H * d.dqk + h * d.dqk;
+        kernels::CombineRows(w.dtype, w_uk, qi, d.dn, d.R, &q_lat[i * row]);
+        std::memcpy(&q_lat[i * row + d.R], qi + d.dn, d.dr * sizeof(float));
+      }
       kernels::Sgemm(false, true, s.n, keys, row, rope.softmax_scale, q_lat.data(), row, s.cache, row, 0.0f, p.data(),
                      keys);
       kernels::SoftmaxRows(p.data(), s.n, keys, valid.data());
       kernels::Sgemm(false, false, s.n, d.R, keys, 1.0f, p.data(), keys, s.cache, row, 0.0f, o_lat.data(), d.R);
-      kernels::Sgemm(false, true, s.n, d.dv, d.R, 1.0f, o_lat.data(), d.R, w_uv, d.R, 0.0f, o + h * d.dv, d.H * d.dv);
+      // o_h = o_lat W^UV_h^T  [n, dv]
+      if (w.dtype == DType::F32)
+        kernels::Sgemm(false, true, s.n, d.dv, d.R, 1.0f, o_lat.data(), d.R, reinterpret_cast<const float*>(w_uv), d.R,
+                       0.0f, o_h.data(), d.dv);
+      else
+        kernels::MatmulHalf(w.dtype, o_lat.data(), w_uv, o_h.data(), s.n, d.dv, d.R);
+      for (int64_t i = 0; i < s.n; ++i)
+        std::memcpy(o + i * d.H * d.dv + h * d.dv, &o_h[i * d.dv], d.dv * sizeof(float));
     }
   }
 }
@@ -125,15 +159,9 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
   for (const AttnSegment& s : segments)
     std::memcpy(s.cache + s.start * row, &kv_a[s.row0 * row], s.n * row * sizeof(float));
 
-  // The absorbed form needs W^UKV as float32 [H*(dn+dv), R].
-  std::vector<float> w_ukv_f32;
-  const float* w_ukv = static_cast<const float*>(w.kv_b_proj.weight.data);
   bool any_absorbed = false;
   for (const AttnSegment& s : segments) any_absorbed |= s.form == MlaForm::kAbsorbed;
-  if (any_absorbed && w.kv_b_proj.weight.dtype != DType::F32) {
-    w_ukv_f32 = DequantizeLinear(w.kv_b_proj);
-    w_ukv = w_ukv_f32.data();
-  }
+  const UkvWeight w_ukv = any_absorbed ? AbsorbedWeight(w.kv_b_proj) : UkvWeight{};
 
   Buffer<float> o(static_cast<size_t>(T * d.H * d.dv));
   for (const AttnSegment& s : segments) {

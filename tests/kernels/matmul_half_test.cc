@@ -28,5 +28,28 @@ TEST(MatmulHalf, MatchesReference) {
     }
 }
 
+TEST(CombineRows, MatchesPlainLoopForEachType) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  for (DType t : {DType::F32, DType::BF16, DType::F16})
+    for (auto [rows, K] : {std::pair<int64_t, int64_t>{1, 7}, {64, 256}, {5, 70}}) {
+      std::vector<float> c(rows), wf(rows * K);
+      for (auto& v : c) v = d(rng);
+      for (auto& v : wf) v = d(rng);
+      std::vector<uint16_t> wh(rows * K);
+      for (size_t i = 0; i < wf.size(); ++i) {
+        wh[i] = t == DType::BF16 ? F32ToBf16(wf[i]) : F32ToF16(wf[i]);
+        if (t != DType::F32) wf[i] = t == DType::BF16 ? Bf16ToF32(wh[i]) : F16ToF32(wh[i]);
+      }
+      std::vector<float> y(K);
+      CombineRows(t, t == DType::F32 ? static_cast<const void*>(wf.data()) : wh.data(), c.data(), rows, K, y.data());
+      for (int64_t k = 0; k < K; ++k) {
+        double ref = 0;
+        for (int64_t r = 0; r < rows; ++r) ref += static_cast<double>(c[r]) * wf[r * K + k];
+        EXPECT_NEAR(y[k], ref, 1e-5 * rows) << DTypeName(t) << " " << rows << "x" << K << " col " << k;
+      }
+    }
+}
+
 }  // namespace
 }  // namespace minke::kernels

@@ -73,7 +73,50 @@ void MatmulRows(const uint16_t* w, const float* x, float* y, int64_t M, int64_t 
 }
 #endif
 
+template <DType T>
+inline float ElemToF32(const void* w, int64_t i) {
+  if constexpr (T == DType::F32) return static_cast<const float*>(w)[i];
+  return HalfToF32(T, static_cast<const uint16_t*>(w)[i]);
+}
+
+template <DType T>
+void CombineRowsT(const void* w, const float* c, int64_t rows, int64_t K, float* y) {
+  int64_t k = 0;
+#if defined(__AVX2__) && defined(__F16C__)
+  // 32 columns at a time in registers, the rows streamed through them.
+  for (; k + 32 <= K; k += 32) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t r = 0; r < rows; ++r) {
+      const __m256 cr = _mm256_set1_ps(c[r]);
+      for (int j = 0; j < 4; ++j) {
+        __m256 wv;
+        if constexpr (T == DType::F32)
+          wv = _mm256_loadu_ps(static_cast<const float*>(w) + r * K + k + 8 * j);
+        else
+          wv = Load8<T>(static_cast<const uint16_t*>(w) + r * K + k + 8 * j);
+        acc[j] = _mm256_fmadd_ps(cr, wv, acc[j]);
+      }
+    }
+    for (int j = 0; j < 4; ++j) _mm256_storeu_ps(y + k + 8 * j, acc[j]);
+  }
+#endif
+  for (; k < K; ++k) {
+    float s = 0;
+    for (int64_t r = 0; r < rows; ++r) s += c[r] * ElemToF32<T>(w, r * K + k);
+    y[k] = s;
+  }
+}
+
 }  // namespace
+
+void CombineRows(DType t, const void* w, const float* c, int64_t rows, int64_t K, float* y) {
+  if (t == DType::F32)
+    CombineRowsT<DType::F32>(w, c, rows, K, y);
+  else if (t == DType::BF16)
+    CombineRowsT<DType::BF16>(w, c, rows, K, y);
+  else
+    CombineRowsT<DType::F16>(w, c, rows, K, y);
+}
 
 void MatmulHalfRef(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K) {
   const auto* wh = static_cast<const uint16_t*>(w);

@@ -12,6 +12,11 @@
 
 namespace minke::kernels {
 
+// y[K] = sum_r c[r] * W[r, :] for W [rows, K] in F32, BF16 or F16: the
+// transposed product c W, e.g. MLA's absorbed query q_nope W^UK read in the
+// stored precision. REQUIRES: t is F32, BF16 or F16.
+void CombineRows(DType t, const void* w, const float* c, int64_t rows, int64_t K, float* y);
+
 // REQUIRES: t is BF16 or F16.
 void MatmulHalf(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K);
 void MatmulHalfRef(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K);
