@@ -22,7 +22,7 @@
 
 #include "core/dtype.h"
 #include "kernels/cpu/gemm.h"
-#include "kernels/cpu/matmul_half.h"
+#include "kernels/cpu/matmul_direct.h"
 #include "kernels/cpu/ops.h"
 #include "kernels/cpu/quant.h"
 
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     HugeVector<uint16_t> h(w.size());
     for (size_t i = 0; i < w.size(); ++i) h[i] = t == DType::BF16 ? F32ToBf16(w[i]) : F32ToF16(w[i]);
     const double s = Best(5, [&] {
-      for (int64_t n0 = 0; n0 < N; n0 += chunk) kernels::MatmulHalf(t, x.data(), &h[n0 * K], y.data(), rows, chunk, K);
+      for (int64_t n0 = 0; n0 < N; n0 += chunk) kernels::MatmulDirect(t, x.data(), &h[n0 * K], y.data(), rows, chunk, K);
     });
     report(t == DType::BF16 ? "bf16" : "f16", h.size() * 2.0, s);
     if (t == DType::BF16) {  // what prefill does instead: convert the weight to f32, then one SGEMM

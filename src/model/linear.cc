@@ -1,7 +1,7 @@
 #include "model/linear.h"
 
 #include "kernels/cpu/gemm.h"
-#include "kernels/cpu/matmul_half.h"
+#include "kernels/cpu/matmul_direct.h"
 #include "kernels/cpu/ops.h"
 #include "kernels/cpu/quant.h"
 
@@ -29,8 +29,8 @@ void LinearForward(const Linear& l, const float* x, int64_t T, float* y) {
     // GGML blocks: the activation is quantized to Q8_0 and dotted block by block.
     kernels::MatmulQ(dt == DType::Q8_0 ? kernels::QuantType::kQ8_0 : kernels::QuantType::kQ4_0, x,
                      static_cast<const uint8_t*>(l.weight.data), y, T, N, K);
-  } else if ((dt == DType::BF16 || dt == DType::F16) && T <= kMaxDirectRows) {
-    kernels::MatmulHalf(dt, x, l.weight.data, y, T, N, K);
+  } else if ((dt == DType::F32 || dt == DType::BF16 || dt == DType::F16) && T <= kMaxDirectRows) {
+    kernels::MatmulDirect(dt, x, l.weight.data, y, T, N, K);
   } else if (dt == DType::F32) {
     w = static_cast<const float*>(l.weight.data);
     kernels::MatmulNT(x, w, y, T, N, K);

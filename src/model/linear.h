@@ -9,15 +9,14 @@
 
 namespace minke::model {
 
-// y[T, out] = x[T, in] W^T (+ b). By weight dtype:
-//   F32           OpenBLAS GEMM / GEMV.
-//   Q8_0, Q4_0    for few rows (decode) kernels::MatmulQ on the GGML blocks
-//                 (the activation is quantized to Q8_0 per row; int8 dots,
-//                 fp32 across blocks); for more rows (prefill) dequantized
-//                 to float32 per call, then a GEMM.
-//   BF16, F16     read directly for few rows (decode); for more rows
-//                 dequantized to float32 per call, then a GEMM.
-//   F8_E4M3       dequantized (with its block scales) per call, then a GEMM.
+// y[T, out] = x[T, in] W^T (+ b). For few rows (decode, batched decode;
+// T <= 16) the weight is read as stored:
+//   F32, BF16, F16  kernels::MatmulDirect;
+//   Q8_0, Q4_0      kernels::MatmulQ on the GGML blocks (the activation is
+//                   quantized to Q8_0 per row; int8 dots, fp32 across blocks).
+// For more rows (prefill) an OpenBLAS GEMM, on a float32 copy of the weight
+// made per call when it is stored narrower (F8_E4M3 always: dequantized with
+// its block scales).
 void LinearForward(const Linear& l, const float* x, int64_t T, float* y);
 
 // The weight as float32 [out, in] (dequantized if stored narrower).

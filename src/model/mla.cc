@@ -6,7 +6,7 @@
 
 #include "core/buffer.h"
 #include "kernels/cpu/gemm.h"
-#include "kernels/cpu/matmul_half.h"
+#include "kernels/cpu/matmul_direct.h"
 #include "kernels/cpu/ops.h"
 #include "model/linear.h"
 
@@ -119,7 +119,7 @@ void AttendAbsorbed(const Dims& d, const Rope& rope, const AttnSegment& s, const
         kernels::Sgemm(false, true, s.n, d.dv, d.R, 1.0f, o_lat.data(), d.R, reinterpret_cast<const float*>(w_uv), d.R,
                        0.0f, o_h.data(), d.dv);
       else
-        kernels::MatmulHalf(w.dtype, o_lat.data(), w_uv, o_h.data(), s.n, d.dv, d.R);
+        kernels::MatmulDirect(w.dtype, o_lat.data(), w_uv, o_h.data(), s.n, d.dv, d.R);
       for (int64_t i = 0; i < s.n; ++i)
         std::memcpy(o + i * d.H * d.dv + h * d.dv, &o_h[i * d.dv], d.dv * sizeof(float));
     }

@@ -1,6 +1,6 @@
 // The direct BF16/F16 GEMV against its plain-loop oracle, on awkward shapes
 // (K not a multiple of 8, M not a multiple of 4).
-#include "kernels/cpu/matmul_half.h"
+#include "kernels/cpu/matmul_direct.h"
 
 #include <gtest/gtest.h>
 
@@ -11,20 +11,25 @@
 namespace minke::kernels {
 namespace {
 
-TEST(MatmulHalf, MatchesReference) {
+TEST(MatmulDirect, MatchesReference) {
   std::mt19937 rng(11);
   std::normal_distribution<float> d(0.0f, 1.0f);
-  for (DType t : {DType::BF16, DType::F16})
+  for (DType t : {DType::F32, DType::BF16, DType::F16})
     for (auto [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{1, 7, 33}, {3, 16, 64}, {5, 300, 1030}, {8, 2, 8}}) {
-      std::vector<float> x(M * K);
-      std::vector<uint16_t> w(N * K);
+      std::vector<float> x(M * K), wf(N * K);
+      std::vector<uint16_t> wh(N * K);
       for (auto& v : x) v = d(rng);
-      for (auto& v : w) v = t == DType::BF16 ? F32ToBf16(d(rng)) : F32ToF16(d(rng));
+      for (size_t i = 0; i < wf.size(); ++i) {
+        wf[i] = d(rng);
+        wh[i] = t == DType::BF16 ? F32ToBf16(wf[i]) : F32ToF16(wf[i]);
+      }
+      const void* w = t == DType::F32 ? static_cast<const void*>(wf.data()) : wh.data();
       std::vector<float> y(M * N), ref(M * N);
-      MatmulHalf(t, x.data(), w.data(), y.data(), M, N, K);
-      MatmulHalfRef(t, x.data(), w.data(), ref.data(), M, N, K);
+      MatmulDirect(t, x.data(), w, y.data(), M, N, K);
+      MatmulDirectRef(t, x.data(), w, ref.data(), M, N, K);
       // fp32 accumulation in 8 lanes vs double: ~K * 2^-24 * |terms|.
-      for (int64_t i = 0; i < M * N; ++i) EXPECT_NEAR(y[i], ref[i], 1e-5f * K) << M << "x" << N << "x" << K;
+      for (int64_t i = 0; i < M * N; ++i)
+        EXPECT_NEAR(y[i], ref[i], 1e-5f * K) << DTypeName(t) << " " << M << "x" << N << "x" << K;
     }
 }
 

@@ -1,0 +1,173 @@
+#include "kernels/cpu/matmul_direct.h"
+
+#include <immintrin.h>
+
+#include <type_traits>
+
+namespace minke::kernels {
+namespace {
+
+template <DType T>
+using Elem = std::conditional_t<T == DType::F32, float, uint16_t>;
+
+template <DType T>
+inline float ToF32(Elem<T> v) {
+  if constexpr (T == DType::F32) return v;
+  if constexpr (T == DType::BF16) return Bf16ToF32(v);
+  return F16ToF32(v);
+}
+
+#if defined(__AVX2__) && defined(__F16C__)
+// 8 consecutive weights as float32.
+template <DType T>
+inline __m256 Load8(const Elem<T>* p) {
+  if constexpr (T == DType::F32) {
+    return _mm256_loadu_ps(p);
+  } else {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if constexpr (T == DType::BF16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    return _mm256_cvtph_ps(h);
+  }
+}
+
+inline float HSum(__m256 v) {
+  __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+  return _mm_cvtss_f32(lo);
+}
+
+// R weight rows against MB activation rows: R x MB independent accumulators,
+// so at decode (MB = 1) four FMA chains run side by side instead of one
+// (one chain is bound by FMA latency, well below memory speed), and each
+// converted weight vector serves MB rows.
+template <DType T, int R, int MB>
+inline void Tile(const Elem<T>* w, int64_t ldw, const float* x, int64_t K, float* y, int64_t ldy) {
+  __m256 acc[R][MB];
+  for (int r = 0; r < R; ++r)
+    for (int m = 0; m < MB; ++m) acc[r][m] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8) {
+    __m256 xv[MB];
+    for (int m = 0; m < MB; ++m) xv[m] = _mm256_loadu_ps(x + m * K + k);
+    for (int r = 0; r < R; ++r) {
+      const __m256 wv = Load8<T>(w + r * ldw + k);
+      for (int m = 0; m < MB; ++m) acc[r][m] = _mm256_fmadd_ps(wv, xv[m], acc[r][m]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int m = 0; m < MB; ++m) {
+      float s = HSum(acc[r][m]);
+      for (int64_t kk = k; kk < K; ++kk) s += ToF32<T>(w[r * ldw + kk]) * x[m * K + kk];
+      y[m * ldy + r] = s;
+    }
+}
+
+// Output columns [n0, n0 + R) for every activation row.
+template <DType T, int R>
+inline void RowGroup(const Elem<T>* w, const float* x, int64_t M, int64_t K, float* y, int64_t ldy) {
+  int64_t m = 0;
+  for (; m + 2 <= M; m += 2) Tile<T, R, 2>(w, K, x + m * K, K, y + m * ldy, ldy);
+  if (m < M) Tile<T, R, 1>(w, K, x + m * K, K, y + m * ldy, ldy);
+}
+
+template <DType T>
+void MatmulRows(const void* wv, const float* x, float* y, int64_t M, int64_t N, int64_t K) {
+  constexpr int kRows = 4;
+  const auto* w = static_cast<const Elem<T>*>(wv);
+  const int64_t groups = (N + kRows - 1) / kRows;
+#pragma omp parallel for schedule(static) if (N * K > 32768)
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t n0 = g * kRows;
+    if (n0 + kRows <= N) {
+      RowGroup<T, kRows>(w + n0 * K, x, M, K, y + n0, N);
+    } else {
+      for (int64_t n = n0; n < N; ++n) RowGroup<T, 1>(w + n * K, x, M, K, y + n, N);
+    }
+  }
+}
+#endif
+
+template <DType T>
+void CombineRowsT(const void* wv, const float* c, int64_t rows, int64_t K, float* y) {
+  const auto* w = static_cast<const Elem<T>*>(wv);
+  int64_t k = 0;
+#if defined(__AVX2__) && defined(__F16C__)
+  // 32 columns at a time in registers, the rows streamed through them.
+  for (; k + 32 <= K; k += 32) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t r = 0; r < rows; ++r) {
+      const __m256 cr = _mm256_set1_ps(c[r]);
+      for (int j = 0; j < 4; ++j) acc[j] = _mm256_fmadd_ps(cr, Load8<T>(w + r * K + k + 8 * j), acc[j]);
+    }
+    for (int j = 0; j < 4; ++j) _mm256_storeu_ps(y + k + 8 * j, acc[j]);
+  }
+#endif
+  for (; k < K; ++k) {
+    float s = 0;
+    for (int64_t r = 0; r < rows; ++r) s += c[r] * ToF32<T>(w[r * K + k]);
+    y[k] = s;
+  }
+}
+
+template <DType T>
+void MatmulRef(const void* wv, const float* x, float* y, int64_t M, int64_t N, int64_t K) {
+  const auto* w = static_cast<const Elem<T>*>(wv);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      double s = 0;
+      for (int64_t k = 0; k < K; ++k) s += static_cast<double>(ToF32<T>(w[n * K + k])) * x[m * K + k];
+      y[m * N + n] = static_cast<float>(s);
+    }
+}
+
+// Calls F<T>(args...) for the runtime dtype t.
+template <template <DType> class F, typename... A>
+void Dispatch(DType t, A... args) {
+  if (t == DType::F32)
+    F<DType::F32>()(args...);
+  else if (t == DType::BF16)
+    F<DType::BF16>()(args...);
+  else
+    F<DType::F16>()(args...);
+}
+
+template <DType T>
+struct RefOp {
+  void operator()(const void* w, const float* x, float* y, int64_t M, int64_t N, int64_t K) const {
+    MatmulRef<T>(w, x, y, M, N, K);
+  }
+};
+template <DType T>
+struct CombineOp {
+  void operator()(const void* w, const float* c, int64_t rows, int64_t K, float* y) const {
+    CombineRowsT<T>(w, c, rows, K, y);
+  }
+};
+#if defined(__AVX2__) && defined(__F16C__)
+template <DType T>
+struct MatmulOp {
+  void operator()(const void* w, const float* x, float* y, int64_t M, int64_t N, int64_t K) const {
+    MatmulRows<T>(w, x, y, M, N, K);
+  }
+};
+#else
+template <DType T>
+using MatmulOp = RefOp<T>;
+#endif
+
+}  // namespace
+
+void MatmulDirect(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K) {
+  Dispatch<MatmulOp>(t, w, x, y, M, N, K);
+}
+
+void MatmulDirectRef(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K) {
+  Dispatch<RefOp>(t, w, x, y, M, N, K);
+}
+
+void CombineRows(DType t, const void* w, const float* c, int64_t rows, int64_t K, float* y) {
+  Dispatch<CombineOp>(t, w, c, rows, K, y);
+}
+
+}  // namespace minke::kernels
