@@ -91,35 +91,36 @@ UkvWeight AbsorbedWeight(const Linear& kv_b) {
 
 // Absorbed form for one segment: attends over the latent cache directly.
 // W^UK_h = kv_b rows [h*(dn+dv), +dn), W^UV_h = rows [h*(dn+dv)+dn, +dv).
+// Every head reads the same cache rows (V2 §2.1.2: MLA's cache acts like one
+// shared key/value), so the scores and the latent outputs of all heads are
+// one GEMM each over rows (h, i) instead of a GEMV per head.
 void AttendAbsorbed(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q, const UkvWeight& w,
                     float* o) {
-  const int64_t keys = s.start + s.n, row = d.R + d.dr;
-#pragma omp parallel
+  const int64_t keys = s.start + s.n, row = d.R + d.dr, rows = d.H * s.n;
+  Buffer<float> q_lat(static_cast<size_t>(rows * row)), p(static_cast<size_t>(rows * keys)),
+      o_lat(static_cast<size_t>(rows * d.R));
+  // q_lat[(h, i)] = [q_nope W^UK_h ; q_pe], matching cache rows [c_kv; k_pe].
+#pragma omp parallel for schedule(static) if (rows * d.dn * d.R > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t h = r / s.n, i = r % s.n;
+    const float* qi = q + i * d.H * d.dqk + h * d.dqk;
+    kernels::CombineRows(w.dtype, w.data + h * (d.dn + d.dv) * d.R * w.elem, qi, d.dn, d.R, &q_lat[r * row]);
+    std::memcpy(&q_lat[r * row + d.R], qi + d.dn, d.dr * sizeof(float));
+  }
+  std::vector<int64_t> valid(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) valid[r] = s.start + r % s.n + 1;
+  kernels::Sgemm(false, true, rows, keys, row, rope.softmax_scale, q_lat.data(), row, s.cache, row, 0.0f, p.data(),
+                 keys);
+  kernels::SoftmaxRows(p.data(), rows, keys, valid.data());
+  kernels::Sgemm(false, false, rows, d.R, keys, 1.0f, p.data(), keys, s.cache, row, 0.0f, o_lat.data(), d.R);
+  // o[i, h] = o_lat[(h, i)] W^UV_h^T
+#pragma omp parallel if (rows * d.dv * d.R > 65536)
   {
-    Buffer<float> q_lat(static_cast<size_t>(s.n * row)), p(static_cast<size_t>(s.n * keys)),
-        o_lat(static_cast<size_t>(s.n * d.R)), o_h(static_cast<size_t>(s.n * d.dv));
-    std::vector<int64_t> valid(s.n);
-    for (int64_t i = 0; i < s.n; ++i) valid[i] = s.start + i + 1;
-#pragma omp for schedule(dynamic)
+    Buffer<float> o_h(static_cast<size_t>(s.n * d.dv));
+#pragma omp for schedule(static)
     for (int64_t h = 0; h < d.H; ++h) {
-      const uint8_t* w_uk = w.data + h * (d.dn + d.dv) * d.R * w.elem;
-      const uint8_t* w_uv = w_uk + d.dn * d.R * w.elem;
-      // q_lat = [q_nope W^UK_h ; q_pe]  [n, R + dr], matching cache rows [c_kv; k_pe].
-      for (int64_t i = 0; i < s.n; ++i) {
-        const float* qi = q + i * d.H * d.dqk + h * d.dqk;
-        kernels::CombineRows(w.dtype, w_uk, qi, d.dn, d.R, &q_lat[i * row]);
-        std::memcpy(&q_lat[i * row + d.R], qi + d.dn, d.dr * sizeof(float));
-      }
-      kernels::Sgemm(false, true, s.n, keys, row, rope.softmax_scale, q_lat.data(), row, s.cache, row, 0.0f, p.data(),
-                     keys);
-      kernels::SoftmaxRows(p.data(), s.n, keys, valid.data());
-      kernels::Sgemm(false, false, s.n, d.R, keys, 1.0f, p.data(), keys, s.cache, row, 0.0f, o_lat.data(), d.R);
-      // o_h = o_lat W^UV_h^T  [n, dv]
-      if (w.dtype == DType::F32)
-        kernels::Sgemm(false, true, s.n, d.dv, d.R, 1.0f, o_lat.data(), d.R, reinterpret_cast<const float*>(w_uv), d.R,
-                       0.0f, o_h.data(), d.dv);
-      else
-        kernels::MatmulDirect(w.dtype, o_lat.data(), w_uv, o_h.data(), s.n, d.dv, d.R);
+      const uint8_t* w_uv = w.data + (h * (d.dn + d.dv) + d.dn) * d.R * w.elem;
+      kernels::MatmulDirect(w.dtype, &o_lat[h * s.n * d.R], w_uv, o_h.data(), s.n, d.dv, d.R);
       for (int64_t i = 0; i < s.n; ++i)
         std::memcpy(o + i * d.H * d.dv + h * d.dv, &o_h[i * d.dv], d.dv * sizeof(float));
     }

@@ -37,6 +37,10 @@ inline float HSum(__m256 v) {
   return _mm_cvtss_f32(lo);
 }
 
+// Software prefetch distance along each weight row (R rows are read side by
+// side and the hardware streamer stops at 4 KiB pages; see quant.cc).
+constexpr int kPrefetchBytes = 512;
+
 // R weight rows against MB activation rows: R x MB independent accumulators,
 // so at decode (MB = 1) four FMA chains run side by side instead of one
 // (one chain is bound by FMA latency, well below memory speed), and each
@@ -51,6 +55,7 @@ inline void Tile(const Elem<T>* w, int64_t ldw, const float* x, int64_t K, float
     __m256 xv[MB];
     for (int m = 0; m < MB; ++m) xv[m] = _mm256_loadu_ps(x + m * K + k);
     for (int r = 0; r < R; ++r) {
+      if ((k & 31) == 0) _mm_prefetch(reinterpret_cast<const char*>(w + r * ldw + k) + kPrefetchBytes, _MM_HINT_T0);
       const __m256 wv = Load8<T>(w + r * ldw + k);
       for (int m = 0; m < MB; ++m) acc[r][m] = _mm256_fmadd_ps(wv, xv[m], acc[r][m]);
     }

@@ -196,6 +196,13 @@ inline __m256i LoadBlock(const uint8_t* b) {
 // R weight rows (row stride w_bytes) against one quantized activation row:
 // y[r * ldy] for r < R. R independent accumulators keep the FMA chains apart,
 // and each activation block is loaded once for the R rows.
+// Software prefetch distance along each weight row. Four rows are read side
+// by side, and the hardware streamer stops at every 4 KiB page; without
+// this the loads stall (the profile's hottest instructions were the first
+// users of the weight loads). 512 measured best of 256/512/1024/2048
+// (bench_gemv: Q8_0 78% -> 88% of the read bandwidth, Q4_0 42% -> 76%).
+constexpr int kPrefetchBytes = 512;
+
 template <QuantType T, int R>
 inline void DotRows(const uint8_t* w, size_t w_bytes, const int8_t* aq, const float* ad, int64_t nb, float* y,
                     int64_t ldy) {
@@ -204,9 +211,17 @@ inline void DotRows(const uint8_t* w, size_t w_bytes, const int8_t* aq, const fl
   for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(aq + b * kQBlock));
+    const __m256 da = _mm256_set1_ps(ad[b]);
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = w + r * w_bytes + b * kB;
-      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(LoadD(blk) * ad[b]), BlockDot(LoadBlock<T>(blk), a), acc[r]);
+      _mm_prefetch(reinterpret_cast<const char*>(blk) + kPrefetchBytes, _MM_HINT_T0);
+      // The f16 scale broadcast as 16 bits and converted as a vector: fewer
+      // uops than a scalar convert, multiply and broadcast (this loop is
+      // compute-bound at about three quarters of the memory speed).
+      int16_t d16;
+      std::memcpy(&d16, blk, 2);
+      const __m256 dw = _mm256_cvtph_ps(_mm_set1_epi16(d16));
+      acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, da), BlockDot(LoadBlock<T>(blk), a), acc[r]);
     }
   }
   for (int r = 0; r < R; ++r) y[r * ldy] = HSum(acc[r]);
