@@ -38,46 +38,70 @@ int32_t Sampler::Sample(const float* logits, int64_t vocab, const std::vector<in
   auto argmax = [this] { return static_cast<int32_t>(std::max_element(work_.begin(), work_.end()) - work_.begin()); };
   if (p_.temperature < 1e-6f) return argmax();  // greedy (and no logit/temperature overflow)
 
-  // Candidates sorted by logit (descending; ties to the lower id).
+  // Probabilities at temperature relative to the best token (exp(0) = 1), in
+  // id order: nothing here needs the vocabulary sorted.
+  const int32_t best = argmax();
+  const double top = static_cast<double>(work_[best]) / p_.temperature;
+  if (!std::isfinite(top)) return best;  // every logit -inf, or an infinite one
+  const float inv_t = 1.0f / p_.temperature, top_f = static_cast<float>(top);
+  prob_.resize(vocab);
+  for (int64_t i = 0; i < vocab; ++i) prob_[i] = std::exp(work_[i] * inv_t - top_f);
+
+  // Candidates in descending order of logit (ties to the lower id), sorted
+  // lazily: top-p, min-p and the draw walk from the front and usually stop
+  // within the first few dozen, so only that prefix is ever sorted (a full
+  // sort per token cost milliseconds at a 100k vocabulary).
   ids_.resize(vocab);
   std::iota(ids_.begin(), ids_.end(), 0);
-  int64_t n = vocab;
   auto by_logit = [this](int32_t a, int32_t b) { return work_[a] > work_[b] || (work_[a] == work_[b] && a < b); };
+  int64_t limit = vocab, sorted = 0;
   if (p_.top_k > 0 && p_.top_k < vocab) {
-    n = p_.top_k;
-    std::partial_sort(ids_.begin(), ids_.begin() + n, ids_.end(), by_logit);
-  } else {
-    std::sort(ids_.begin(), ids_.end(), by_logit);
+    limit = p_.top_k;
+    std::partial_sort(ids_.begin(), ids_.begin() + limit, ids_.end(), by_logit);
+    sorted = limit;
   }
-  // Softmax at temperature over the candidates.
-  std::vector<double> prob(n);
-  const double top = static_cast<double>(work_[ids_[0]]) / p_.temperature;
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i)
-    sum += (prob[i] = std::exp(static_cast<double>(work_[ids_[i]]) / p_.temperature - top));
-  for (double& q : prob) q /= sum;
+  auto ensure_sorted = [&](int64_t need) {  // ids_[0, need) in order
+    if (need <= sorted) return;
+    need = std::min(limit, std::max({need, 2 * sorted, int64_t{64}}));
+    if (need < limit) std::nth_element(ids_.begin() + sorted, ids_.begin() + need, ids_.begin() + limit, by_logit);
+    std::sort(ids_.begin() + sorted, ids_.begin() + need, by_logit);
+    sorted = need;
+  };
+  auto prob_at = [&](int64_t i) {
+    ensure_sorted(i + 1);
+    return static_cast<double>(prob_[ids_[i]]);
+  };
+  double total = 0;
+  for (int64_t i = 0; i < limit; ++i) total += prob_[limit < vocab ? ids_[i] : i];
+
+  int64_t n = limit;
   if (p_.top_p < 1.0f) {  // smallest prefix with mass >= top_p
     double cum = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      cum += prob[i];
-      if (cum >= p_.top_p) {
+    for (int64_t i = 0; i < limit; ++i) {
+      cum += prob_at(i);
+      if (cum >= p_.top_p * total) {
         n = i + 1;
         break;
       }
     }
   }
-  if (p_.min_p > 0.0f) {  // drop tokens below min_p x the best probability
+  if (p_.min_p > 0.0f) {  // drop tokens below min_p x the best probability (which is 1 here)
     int64_t keep = 1;
-    while (keep < n && prob[keep] >= p_.min_p * prob[0]) ++keep;
+    while (keep < n && prob_at(keep) >= p_.min_p) ++keep;
     n = keep;
   }
-  double mass = std::accumulate(prob.begin(), prob.begin() + n, 0.0);
-  if (!(mass > 0) || !std::isfinite(mass)) return argmax();  // e.g. every logit -inf
+  double mass = total;
+  if (n < limit) {
+    mass = 0;
+    for (int64_t i = 0; i < n; ++i) mass += prob_at(i);
+  }
+  if (!(mass > 0) || !std::isfinite(mass)) return best;
   double u = std::uniform_real_distribution<double>(0.0, mass)(rng_);
   for (int64_t i = 0; i < n; ++i) {
-    u -= prob[i];
+    u -= prob_at(i);
     if (u < 0) return ids_[i];
   }
+  ensure_sorted(n);
   return ids_[n - 1];
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -60,6 +61,37 @@ TEST(Sampler, TopKTopPMinPTruncate) {
   f = Frequencies(p, LogProbs({0.5, 0.3, 0.2}), 5000);
   EXPECT_EQ(f[2], 0.0);
   EXPECT_GT(f[1], 0.0);
+}
+
+// A vocabulary where the kept set runs hundreds deep, so the lazily sorted
+// prefix has to grow several times: the draws must follow the truncated,
+// renormalised distribution computed here with a full sort.
+TEST(Sampler, DeepNucleusOverALargeVocabulary) {
+  const int V = 3000;
+  std::vector<float> l(V);
+  for (int i = 0; i < V; ++i) l[i] = static_cast<float>(std::sin(i * 12.9898) * 3.0);  // distinct, unordered
+  SamplingParams p;
+  p.temperature = 1.5f;
+  p.top_p = 0.7f;
+  std::vector<int> order(V);
+  for (int i = 0; i < V; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return l[a] > l[b]; });
+  std::vector<double> w(V);
+  double z = 0, cum = 0, kept_mass = 0;
+  for (int i = 0; i < V; ++i) z += w[i] = std::exp((l[i] - l[order[0]]) / p.temperature);
+  int kept = 0;
+  while (cum < p.top_p * z) cum += w[order[kept++]];
+  for (int i = 0; i < kept; ++i) kept_mass += w[order[i]];
+  ASSERT_GT(kept, 300);
+  auto f = Frequencies(p, l, 5000);
+  double outside = 0;
+  for (int i = kept; i < V; ++i) outside += f[order[i]];
+  EXPECT_EQ(outside, 0.0);
+  // The first and the last kept token at their renormalised probabilities.
+  EXPECT_NEAR(f[order[0]], w[order[0]] / kept_mass, 0.006);
+  double top10 = 0, expect10 = 0;
+  for (int i = 0; i < 10; ++i) top10 += f[order[i]], expect10 += w[order[i]] / kept_mass;
+  EXPECT_NEAR(top10, expect10, 0.015);
 }
 
 TEST(Sampler, SameSeedSameDraws) {
