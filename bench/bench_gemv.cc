@@ -4,7 +4,7 @@
 // streaming read (sum of a float array) on the same threads. Decode is
 // memory-bound, so a kernel's GB/s over the read GB/s is the fraction of the
 // roofline it can reach. Run by hand:
-//   build/bench_gemv [--threads 2] [--rows 1] [--chunk ROWS]
+//   build/bench_gemv [--threads 2] [--rows 1] [--chunk ROWS] [--k 4096]
 // --chunk splits the matrix into calls of that many rows, as decode's many
 // small matrices (e.g. 128 rows x 4096 = one 1 MiB bf16 expert-sized call).
 #include <immintrin.h>
@@ -71,14 +71,17 @@ int main(int argc, char** argv) {
   using namespace minke;
   int threads = 2, rows = 1;
   int64_t chunk = 0;  // rows per call; 0 = the whole matrix in one call
+  int64_t K = 4096;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--threads") threads = std::atoi(argv[i + 1]);
     if (a == "--rows") rows = std::atoi(argv[i + 1]);
     if (a == "--chunk") chunk = std::atoll(argv[i + 1]);
+    if (a == "--k") K = std::atoll(argv[i + 1]);
   }
   omp_set_num_threads(threads);
-  constexpr int64_t N = 32768, K = 4096;  // 512 MiB of f32, 256 MiB of 16-bit, 136 MiB of Q8_0
+  // 512 MiB of f32 (256 MiB of 16-bit, 136 MiB of Q8_0) as N rows of K.
+  const int64_t N = (int64_t{1} << 27) / K;
   if (chunk <= 0 || N % chunk != 0) chunk = N;
   std::mt19937 rng(1);
   std::normal_distribution<float> nd;
@@ -121,7 +124,8 @@ int main(int argc, char** argv) {
     HugeVector<uint16_t> h(w.size());
     for (size_t i = 0; i < w.size(); ++i) h[i] = t == DType::BF16 ? F32ToBf16(w[i]) : F32ToF16(w[i]);
     const double s = Best(5, [&] {
-      for (int64_t n0 = 0; n0 < N; n0 += chunk) kernels::MatmulDirect(t, x.data(), &h[n0 * K], y.data(), rows, chunk, K);
+      for (int64_t n0 = 0; n0 < N; n0 += chunk)
+        kernels::MatmulDirect(t, x.data(), &h[n0 * K], y.data(), rows, chunk, K);
     });
     report(t == DType::BF16 ? "bf16" : "f16", h.size() * 2.0, s);
     if (t == DType::BF16) {  // what prefill does instead: convert the weight to f32, then one SGEMM

@@ -18,7 +18,8 @@ Steps:
     have tiny logit margins, so greedy paths may part after a near-tie; the logits are the check).
  3. Speed, same thread count for both: prefill = one batch of --prompt tokens into an empty
     cache; decode = --decode single-token steps after it (greedy). minke's figures are the ones
-    `minke generate` reports; llama.cpp's are timed around Llama.eval().
+    `minke generate` reports; llama.cpp's are timed around Llama.eval(). Each is the median of
+    --rounds runs (the machines are noisy).
  4. The bandwidth roofline for decode: bytes of weights read per token (every tensor, the routed
     experts scaled by top-k / n_experts, one embedding row) / a measured read bandwidth (numpy
     sum over 1 GiB on --threads threads, best of 5), and minke's decode as a fraction of it.
@@ -69,23 +70,28 @@ def minke_logits(minke, gguf, tokens):
         return np.fromfile(out, "<f4").reshape(len(tokens), -1)
 
 
-def llama_run(Llama, gguf, prompt, n, threads):
+def llama_run(Llama, gguf, prompt, n, threads, rounds):
     llm = Llama(model_path=gguf, n_ctx=len(prompt) + n + 8, n_batch=len(prompt), n_threads=threads,
                 n_threads_batch=threads, verbose=False)
     llm.eval(prompt[:8])  # warm-up: pages in the weights
-    llm.reset()
-    t0 = time.perf_counter()
-    llm.eval(prompt)
-    t1 = time.perf_counter()
     # Without logits_all, Llama.eval keeps no scores: read the last row from the context.
     last = lambda: int(np.argmax(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))))
-    ids = [last()]
-    t2 = time.perf_counter()
-    for _ in range(n - 1):
-        llm.eval([ids[-1]])
-        ids.append(last())
-    t3 = time.perf_counter()
-    return len(prompt) / (t1 - t0), (n - 1) / (t3 - t2), ids
+    pre, dec = [], []
+    for _ in range(rounds):
+        llm.reset()
+        t0 = time.perf_counter()
+        llm.eval(prompt)
+        t1 = time.perf_counter()
+        ids = [last()]
+        t2 = time.perf_counter()
+        for _ in range(n - 1):
+            llm.eval([ids[-1]])
+            ids.append(last())
+        t3 = time.perf_counter()
+        pre.append(len(prompt) / (t1 - t0))
+        dec.append((n - 1) / (t3 - t2))
+    del llm
+    return float(np.median(pre)), float(np.median(dec)), ids
 
 
 def llama_logits(Llama, gguf, tokens, threads):
@@ -131,6 +137,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--prompt", type=int, default=128)
     ap.add_argument("--decode", type=int, default=64)
+    ap.add_argument("--rounds", type=int, default=3, help="timed runs per engine and type; medians are printed")
     ap.add_argument("--llama-extra-bufts", action="store_true",
                     help="let llama.cpp repack weights into its extra CPU buffer types (AMX / repack)")
     a = ap.parse_args()
@@ -169,11 +176,13 @@ def main():
         short = prompt[:16]
         # minke first: a llama.cpp context in this process keeps its worker threads around, and
         # on a small machine they take cores from the minke subprocess timed next.
-        mp, md, mids = minke_generate(a.minke, g, prompt, a.decode, a.threads)
+        runs = [minke_generate(a.minke, g, prompt, a.decode, a.threads) for _ in range(a.rounds)]
+        mp, md = float(np.median([r[0] for r in runs])), float(np.median([r[1] for r in runs]))
+        mids = runs[0][2]
         lm = minke_logits(a.minke, g, short)
         ll = llama_logits(Llama, g, short, a.threads)
         rel = np.abs(lm - ll).max() / np.abs(ll).max()
-        lp, ld, lids = llama_run(Llama, g, prompt, a.decode, a.threads)
+        lp, ld, lids = llama_run(Llama, g, prompt, a.decode, a.threads, a.rounds)
         gc.collect()
         same = next((i for i, (x, y) in enumerate(zip(mids, lids)) if x != y), min(len(mids), len(lids)))
         bpt = bytes_per_token(g, c)

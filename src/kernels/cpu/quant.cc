@@ -201,7 +201,15 @@ inline __m256i LoadBlock(const uint8_t* b) {
 // this the loads stall (the profile's hottest instructions were the first
 // users of the weight loads). 512 measured best of 256/512/1024/2048
 // (bench_gemv: Q8_0 78% -> 88% of the read bandwidth, Q4_0 42% -> 76%).
-constexpr int kPrefetchBytes = 512;
+constexpr size_t kPrefetchBytes = 512;
+
+// kPrefetchBytes past byte `off` of a row in a group of R rows; past the
+// row's end, the same place in row r of the next group, which this thread
+// reads next.
+inline const char* PrefetchAhead(const char* row, size_t off, size_t row_bytes, int R) {
+  const size_t ahead = off + kPrefetchBytes;
+  return ahead < row_bytes ? row + ahead : row + ahead + (R - 1) * row_bytes;
+}
 
 template <QuantType T, int R>
 inline void DotRows(const uint8_t* w, size_t w_bytes, const int8_t* aq, const float* ad, int64_t nb, float* y,
@@ -214,7 +222,7 @@ inline void DotRows(const uint8_t* w, size_t w_bytes, const int8_t* aq, const fl
     const __m256 da = _mm256_set1_ps(ad[b]);
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = w + r * w_bytes + b * kB;
-      _mm_prefetch(reinterpret_cast<const char*>(blk) + kPrefetchBytes, _MM_HINT_T0);
+      _mm_prefetch(PrefetchAhead(reinterpret_cast<const char*>(w + r * w_bytes), b * kB, w_bytes, R), _MM_HINT_T0);
       // The f16 scale broadcast as 16 bits and converted as a vector: fewer
       // uops than a scalar convert, multiply and broadcast (this loop is
       // compute-bound at about three quarters of the memory speed).
