@@ -5,6 +5,7 @@
 #include "io/gguf_model.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -28,7 +29,10 @@ const std::vector<int32_t> kTokens = {1, 5, 9, 63, 0, 17, 100, 2};
 
 std::string Fixture(const std::string& name) { return std::string(MINKE_SOURCE_DIR) + "/tests/fixtures/model/" + name; }
 
-std::string Tmp(const std::string& name) { return ::testing::TempDir() + "/minke_gguf_model_" + name; }
+// Per process: ctest runs each parameter of a suite as its own process, in parallel.
+std::string Tmp(const std::string& name) {
+  return ::testing::TempDir() + "/minke_gguf_model_" + std::to_string(getpid()) + "_" + name;
+}
 
 std::vector<float> Logits(const LoadedModel& m, const std::vector<int32_t>& tokens) {
   std::vector<float> logits;
