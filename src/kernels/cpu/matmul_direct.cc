@@ -4,6 +4,8 @@
 
 #include <type_traits>
 
+#include "kernels/cpu/prefetch.h"
+
 namespace minke::kernels {
 namespace {
 
@@ -35,18 +37,6 @@ inline float HSum(__m256 v) {
   lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
   lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
   return _mm_cvtss_f32(lo);
-}
-
-// Software prefetch distance along each weight row (R rows are read side by
-// side and the hardware streamer stops at 4 KiB pages; see quant.cc).
-constexpr size_t kPrefetchBytes = 512;
-
-// kPrefetchBytes past byte `off` of a row in a group of R rows; past the
-// row's end, the same place in row r of the next group, which this thread
-// reads next (K = 1024 BF16 rows: 71% -> 80% of the read bandwidth).
-inline const char* PrefetchAhead(const char* row, size_t off, size_t row_bytes, int R) {
-  const size_t ahead = off + kPrefetchBytes;
-  return ahead < row_bytes ? row + ahead : row + ahead + (R - 1) * row_bytes;
 }
 
 // R weight rows against MB activation rows: R x MB independent accumulators,

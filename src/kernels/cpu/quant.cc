@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "kernels/cpu/prefetch.h"
 
 namespace minke::kernels {
 namespace {
@@ -196,21 +197,6 @@ inline __m256i LoadBlock(const uint8_t* b) {
 // R weight rows (row stride w_bytes) against one quantized activation row:
 // y[r * ldy] for r < R. R independent accumulators keep the FMA chains apart,
 // and each activation block is loaded once for the R rows.
-// Software prefetch distance along each weight row. Four rows are read side
-// by side, and the hardware streamer stops at every 4 KiB page; without
-// this the loads stall (the profile's hottest instructions were the first
-// users of the weight loads). 512 measured best of 256/512/1024/2048
-// (bench_gemv: Q8_0 78% -> 88% of the read bandwidth, Q4_0 42% -> 76%).
-constexpr size_t kPrefetchBytes = 512;
-
-// kPrefetchBytes past byte `off` of a row in a group of R rows; past the
-// row's end, the same place in row r of the next group, which this thread
-// reads next.
-inline const char* PrefetchAhead(const char* row, size_t off, size_t row_bytes, int R) {
-  const size_t ahead = off + kPrefetchBytes;
-  return ahead < row_bytes ? row + ahead : row + ahead + (R - 1) * row_bytes;
-}
-
 template <QuantType T, int R>
 inline void DotRows(const uint8_t* w, size_t w_bytes, const int8_t* aq, const float* ad, int64_t nb, float* y,
                     int64_t ldy) {
