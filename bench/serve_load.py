@@ -72,6 +72,8 @@ def start_server(args):
     env = dict(os.environ)
     if args.omp_passive:  # idle OpenMP workers sleep instead of spinning (see --help)
         env["OMP_WAIT_POLICY"] = "passive"
+    elif args.omp_spin:
+        env["GOMP_SPINCOUNT"] = str(args.omp_spin)
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL if args.quiet else None)
     proc.model_dir = model  # removed when the server stops
     url = f"http://127.0.0.1:{port}"
@@ -168,6 +170,8 @@ def main():
     ap.add_argument("--omp-passive", type=int, default=1,
                     help="start the server with OMP_WAIT_POLICY=passive (default 1): on a machine with more "
                     "busy threads than cores, spinning OpenMP workers slow every step many times over")
+    ap.add_argument("--omp-spin", type=int, default=0,
+                    help="with --omp-passive 0: GOMP_SPINCOUNT for the server (0: libgomp's default)")
     args = ap.parse_args()
     proc = None
     if args.url:

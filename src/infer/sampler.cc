@@ -47,6 +47,23 @@ int32_t Sampler::Sample(const float* logits, int64_t vocab, const std::vector<in
   prob_.resize(vocab);
   for (int64_t i = 0; i < vocab; ++i) prob_[i] = std::exp(work_[i] * inv_t - top_f);
 
+  // Nothing truncated: draw from the whole distribution in id order, no
+  // ordering needed (the common API default: temperature alone).
+  if (!(p_.top_k > 0 && p_.top_k < vocab) && p_.top_p >= 1.0f && p_.min_p <= 0.0f) {
+    double total = 0;
+    for (int64_t i = 0; i < vocab; ++i) total += prob_[i];
+    if (!(total > 0) || !std::isfinite(total)) return best;
+    double u = std::uniform_real_distribution<double>(0.0, total)(rng_);
+    int32_t last = best;
+    for (int64_t i = 0; i < vocab; ++i) {
+      if (prob_[i] <= 0.0f) continue;
+      last = static_cast<int32_t>(i);
+      u -= prob_[i];
+      if (u < 0) return last;
+    }
+    return last;  // rounding left u >= 0: the last token with mass
+  }
+
   // Candidates in descending order of logit (ties to the lower id), sorted
   // lazily: top-p, min-p and the draw walk from the front and usually stop
   // within the first few dozen, so only that prefix is ever sorted (a full

@@ -91,44 +91,36 @@ UkvWeight AbsorbedWeight(const Linear& kv_b) {
   return u;
 }
 
-// Absorbed form for one segment: attends over the latent cache directly.
+// Absorbed form, run by each thread of a parallel region for its block of
+// heads [h0, h1) of one segment: attends over the latent cache directly.
 // W^UK_h = kv_b rows [h*(dn+dv), +dn), W^UV_h = rows [h*(dn+dv)+dn, +dv).
 // Every head reads the same cache rows (V2 §2.1.2: MLA's cache acts like one
-// shared key/value), so each thread takes a block of heads and computes
-// their scores and latent outputs as one GEMM each over rows (h, i), rather
-// than a GEMV per head; one parallel region, so no thread waits while
-// another runs a small GEMM alone.
-void AttendAbsorbed(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q, const UkvWeight& w,
-                    float* o) {
-  const int64_t keys = s.start + s.n, row = d.R + d.dr;
-#pragma omp parallel
-  {
-    const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
-    const int64_t h0 = d.H * t / nt, h1 = d.H * (t + 1) / nt, rows = (h1 - h0) * s.n;
-    Buffer<float> q_lat(static_cast<size_t>(rows * row)), p(static_cast<size_t>(rows * keys)),
-        o_lat(static_cast<size_t>(rows * d.R)), o_h(static_cast<size_t>(s.n * d.dv));
-    std::vector<int64_t> valid(static_cast<size_t>(rows));
-    // q_lat[(h, i)] = [q_nope W^UK_h ; q_pe], matching cache rows [c_kv; k_pe].
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t h = h0 + r / s.n, i = r % s.n;
-      const float* qi = q + i * d.H * d.dqk + h * d.dqk;
-      kernels::CombineRows(w.dtype, w.data + h * (d.dn + d.dv) * d.R * w.elem, qi, d.dn, d.R, &q_lat[r * row]);
-      std::memcpy(&q_lat[r * row + d.R], qi + d.dn, d.dr * sizeof(float));
-      valid[r] = s.start + i + 1;
-    }
-    if (rows > 0) {
-      kernels::Sgemm(false, true, rows, keys, row, rope.softmax_scale, q_lat.data(), row, s.cache, row, 0.0f, p.data(),
-                     keys);
-      kernels::SoftmaxRows(p.data(), rows, keys, valid.data());
-      kernels::Sgemm(false, false, rows, d.R, keys, 1.0f, p.data(), keys, s.cache, row, 0.0f, o_lat.data(), d.R);
-    }
-    // o[i, h] = o_lat[(h, i)] W^UV_h^T
-    for (int64_t h = h0; h < h1; ++h) {
-      const uint8_t* w_uv = w.data + (h * (d.dn + d.dv) + d.dn) * d.R * w.elem;
-      kernels::MatmulDirect(w.dtype, &o_lat[(h - h0) * s.n * d.R], w_uv, o_h.data(), s.n, d.dv, d.R);
-      for (int64_t i = 0; i < s.n; ++i)
-        std::memcpy(o + i * d.H * d.dv + h * d.dv, &o_h[i * d.dv], d.dv * sizeof(float));
-    }
+// shared key/value), so the block's scores and latent outputs are one GEMM
+// each over rows (h, i) rather than a GEMV per head.
+void AttendAbsorbedHeads(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q, const UkvWeight& w,
+                         int64_t h0, int64_t h1, float* o) {
+  const int64_t keys = s.start + s.n, row = d.R + d.dr, rows = (h1 - h0) * s.n;
+  if (rows == 0) return;
+  Buffer<float> q_lat(static_cast<size_t>(rows * row)), p(static_cast<size_t>(rows * keys)),
+      o_lat(static_cast<size_t>(rows * d.R)), o_h(static_cast<size_t>(s.n * d.dv));
+  std::vector<int64_t> valid(static_cast<size_t>(rows));
+  // q_lat[(h, i)] = [q_nope W^UK_h ; q_pe], matching cache rows [c_kv; k_pe].
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t h = h0 + r / s.n, i = r % s.n;
+    const float* qi = q + i * d.H * d.dqk + h * d.dqk;
+    kernels::CombineRows(w.dtype, w.data + h * (d.dn + d.dv) * d.R * w.elem, qi, d.dn, d.R, &q_lat[r * row]);
+    std::memcpy(&q_lat[r * row + d.R], qi + d.dn, d.dr * sizeof(float));
+    valid[r] = s.start + i + 1;
+  }
+  kernels::Sgemm(false, true, rows, keys, row, rope.softmax_scale, q_lat.data(), row, s.cache, row, 0.0f, p.data(),
+                 keys);
+  kernels::SoftmaxRows(p.data(), rows, keys, valid.data());
+  kernels::Sgemm(false, false, rows, d.R, keys, 1.0f, p.data(), keys, s.cache, row, 0.0f, o_lat.data(), d.R);
+  // o[i, h] = o_lat[(h, i)] W^UV_h^T
+  for (int64_t h = h0; h < h1; ++h) {
+    const uint8_t* w_uv = w.data + (h * (d.dn + d.dv) + d.dn) * d.R * w.elem;
+    kernels::MatmulDirect(w.dtype, &o_lat[(h - h0) * s.n * d.R], w_uv, o_h.data(), s.n, d.dv, d.R);
+    for (int64_t i = 0; i < s.n; ++i) std::memcpy(o + i * d.H * d.dv + h * d.dv, &o_h[i * d.dv], d.dv * sizeof(float));
   }
 }
 
@@ -170,15 +162,22 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
   const UkvWeight w_ukv = any_absorbed ? AbsorbedWeight(w.kv_b_proj) : UkvWeight{};
 
   Buffer<float> o(static_cast<size_t>(T * d.H * d.dv));
-  for (const AttnSegment& s : segments) {
-    if (s.n == 0) continue;
-    const float* qs = q.data() + s.row0 * d.H * d.dqk;
-    float* os = o.data() + s.row0 * d.H * d.dv;
-    if (s.form == MlaForm::kAbsorbed)
-      AttendAbsorbed(d, rope, s, qs, w_ukv, os);
-    else
-      AttendExpanded(d, w, rope, s, qs, os);
+  // Absorbed segments (decode, the server's batch) in one parallel region:
+  // each thread takes the same block of heads of every segment, so the work
+  // splits evenly and no thread waits while another runs a small GEMM.
+  if (any_absorbed) {
+#pragma omp parallel
+    {
+      const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+      for (const AttnSegment& s : segments)
+        if (s.form == MlaForm::kAbsorbed && s.n > 0)
+          AttendAbsorbedHeads(d, rope, s, q.data() + s.row0 * d.H * d.dqk, w_ukv, d.H * t / nt, d.H * (t + 1) / nt,
+                              o.data() + s.row0 * d.H * d.dv);
+    }
   }
+  for (const AttnSegment& s : segments)
+    if (s.form == MlaForm::kExpanded && s.n > 0)
+      AttendExpanded(d, w, rope, s, q.data() + s.row0 * d.H * d.dqk, o.data() + s.row0 * d.H * d.dv);
   LinearForward(w.o_proj, o.data(), T, out);
 }
 

@@ -1,6 +1,7 @@
-// The direct BF16/F16 GEMV against its plain-loop oracle, on awkward shapes
+// The direct F32/BF16/F16 kernels against their plain-loop oracles, on awkward shapes
 // (K not a multiple of 8, M not a multiple of 4).
 #include "kernels/cpu/matmul_direct.h"
+#include "kernels/cpu/matmul_direct_internal.h"
 
 #include <gtest/gtest.h>
 
@@ -11,11 +12,24 @@
 namespace minke::kernels {
 namespace {
 
-TEST(MatmulDirect, MatchesReference) {
+// Runs the check with the AVX-512 kernels allowed (where the CPU has them)
+// and again with only AVX2, so both paths are covered on an AVX-512 machine.
+class MatmulDirectIsa : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { internal::SetAvx512ForTesting(GetParam()); }
+  void TearDown() override { internal::SetAvx512ForTesting(true); }
+};
+
+TEST_P(MatmulDirectIsa, MatchesReference) {
   std::mt19937 rng(11);
   std::normal_distribution<float> d(0.0f, 1.0f);
   for (DType t : {DType::F32, DType::BF16, DType::F16})
-    for (auto [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{1, 7, 33}, {3, 16, 64}, {5, 300, 1030}, {8, 2, 8}}) {
+    for (auto [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{1, 7, 33},
+                           {3, 16, 64},
+                           {5, 300, 1030},
+                           {8, 2, 8},
+                           {7, 9, 47},
+                           {16, 13, 256}}) {
       std::vector<float> x(M * K), wf(N * K);
       std::vector<uint16_t> wh(N * K);
       for (auto& v : x) v = d(rng);
@@ -32,6 +46,9 @@ TEST(MatmulDirect, MatchesReference) {
         EXPECT_NEAR(y[i], ref[i], 1e-5f * K) << DTypeName(t) << " " << M << "x" << N << "x" << K;
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(Isa, MatmulDirectIsa, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Avx512IfPresent" : "Avx2"; });
 
 TEST(CombineRows, MatchesPlainLoopForEachType) {
   std::mt19937 rng(12);

@@ -2,22 +2,21 @@
 
 #include <immintrin.h>
 
-#include <type_traits>
+#include <atomic>
 
+#include "kernels/cpu/matmul_direct_internal.h"
 #include "kernels/cpu/prefetch.h"
 
 namespace minke::kernels {
 namespace {
 
-template <DType T>
-using Elem = std::conditional_t<T == DType::F32, float, uint16_t>;
-
+using internal::Elem;
 template <DType T>
 inline float ToF32(Elem<T> v) {
-  if constexpr (T == DType::F32) return v;
-  if constexpr (T == DType::BF16) return Bf16ToF32(v);
-  return F16ToF32(v);
+  return internal::ElemToF32<T>(v);
 }
+
+std::atomic<bool> g_avx512_allowed{true};
 
 #if defined(__AVX2__) && defined(__F16C__)
 // 8 consecutive weights as float32.
@@ -164,7 +163,22 @@ using MatmulOp = RefOp<T>;
 
 }  // namespace
 
+namespace internal {
+
+bool UseAvx512() {
+  static const bool cpu =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  return cpu && g_avx512_allowed.load(std::memory_order_relaxed);
+}
+
+void SetAvx512ForTesting(bool allowed) { g_avx512_allowed.store(allowed); }
+
+}  // namespace internal
+
 void MatmulDirect(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K) {
+  // One row (decode) is memory-bound and AVX2 already reads at the memory's
+  // speed; several rows (batched decode) are compute-bound: 512-bit FMAs.
+  if (M >= 2 && internal::UseAvx512()) return internal::MatmulDirectAvx512(t, x, w, y, M, N, K);
   Dispatch<MatmulOp>(t, w, x, y, M, N, K);
 }
 
