@@ -71,7 +71,7 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, const float* x, int64
   } else {
     std::fill(out, out + T * D, 0.0f);
   }
-#pragma omp parallel for
+#pragma omp parallel for if (T * K * D > 65536)
   for (int64_t t = 0; t < T; ++t)
     for (int64_t k = 0; k < K; ++k) {
       const float wk = weights[t * K + k];

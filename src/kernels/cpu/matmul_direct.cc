@@ -81,7 +81,7 @@ void MatmulRows(const void* wv, const float* x, float* y, int64_t M, int64_t N, 
   constexpr int kRows = 4;
   const auto* w = static_cast<const Elem<T>*>(wv);
   const int64_t groups = (N + kRows - 1) / kRows;
-#pragma omp parallel for schedule(static) if (N * K > 32768)
+#pragma omp parallel for schedule(static) if (N * K >= 32768)
   for (int64_t g = 0; g < groups; ++g) {
     const int64_t n0 = g * kRows;
     if (n0 + kRows <= N) {

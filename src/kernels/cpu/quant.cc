@@ -226,7 +226,7 @@ void MatmulQRows(const int8_t* aq, const float* ad, const uint8_t* w, float* y, 
   constexpr int kRows = 4;
   const size_t w_bytes = QuantRowBytes(T, K);
   const int64_t nb = K / kQBlock, groups = (N + kRows - 1) / kRows;
-#pragma omp parallel for schedule(static) if (N * K > 32768)
+#pragma omp parallel for schedule(static) if (N * K >= 32768)
   for (int64_t g = 0; g < groups; ++g) {
     const int64_t n0 = g * kRows;
     for (int64_t m = 0; m < M; ++m) {
