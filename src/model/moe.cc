@@ -12,18 +12,21 @@
 namespace minke::model {
 
 void MlpForward(const MlpWeights& w, const float* x, int64_t T, float* out) {
-  const int64_t I = w.gate_proj.out(), D = w.gate_proj.in();
+  const int64_t I = w.gate_proj.out();
   Buffer<float> gate(static_cast<size_t>(T * I));
   // Checkpoints usually store up_proj right after gate_proj (safetensors
-  // writers sort by name): then [gate; up] is one [2I, D] matrix and one GEMM.
-  const auto* g = static_cast<const char*>(w.gate_proj.weight.data);
-  const bool adjacent = w.gate_proj.weight.dtype == DType::F32 && w.up_proj.weight.dtype == DType::F32 &&
-                        w.up_proj.weight.shape == w.gate_proj.weight.shape &&
-                        static_cast<const char*>(w.up_proj.weight.data) == g + I * D * sizeof(float);
+  // writers sort by name; minke's GGUF writes ffn_gate before ffn_up): then
+  // [gate; up] is one [2I, D] matrix and one call, one pass over both.
+  const TensorView &g = w.gate_proj.weight, &u = w.up_proj.weight;
+  const bool adjacent = g.dtype == u.dtype && g.shape == u.shape && w.gate_proj.weight_scale_inv.data == nullptr &&
+                        w.gate_proj.bias.data == nullptr && w.up_proj.bias.data == nullptr &&
+                        static_cast<const char*>(u.data) == static_cast<const char*>(g.data) + g.nbytes();
   if (adjacent) {
-    Buffer<float> gate_up(static_cast<size_t>(T * 2 * I));
-    kernels::MatmulNT(x, reinterpret_cast<const float*>(g), gate_up.data(), T, 2 * I, D);
-    kernels::SiluMulStrided(gate.data(), gate_up.data(), gate_up.data() + I, T, I, 2 * I);
+    Linear gate_up;
+    gate_up.weight = {g.dtype, {2 * I, g.shape[1]}, g.data};
+    Buffer<float> gu(static_cast<size_t>(T * 2 * I));
+    LinearForward(gate_up, x, T, gu.data());
+    kernels::SiluMulStrided(gate.data(), gu.data(), gu.data() + I, T, I, 2 * I);
   } else {
     Buffer<float> up(static_cast<size_t>(T * I));
     LinearForward(w.gate_proj, x, T, gate.data());
