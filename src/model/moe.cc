@@ -57,11 +57,17 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, const float* x, int64
     for (int64_t e = 0; e < E; ++e) expert_load[e] += static_cast<int64_t>(assigned[e].size());
 
   // Each active expert computes its tokens; results land in per-slot rows.
+  // The loop runs over the active experts only: over all E, a thread racing
+  // through empty iterations could grab most of the few active ones (decode:
+  // top-k of E), leaving the other idle.
+  std::vector<int64_t> active;
+  for (int64_t e = 0; e < E; ++e)
+    if (!assigned[e].empty()) active.push_back(e);
   Buffer<float> slot_out(static_cast<size_t>(T * K * D));
 #pragma omp parallel for schedule(dynamic)
-  for (int64_t e = 0; e < E; ++e) {
+  for (size_t ai = 0; ai < active.size(); ++ai) {
+    const int64_t e = active[ai];
     const auto& rows = assigned[e];
-    if (rows.empty()) continue;
     const int64_t m = static_cast<int64_t>(rows.size());
     Buffer<float> xe(static_cast<size_t>(m * D)), ye(static_cast<size_t>(m * D));
     for (int64_t i = 0; i < m; ++i) std::copy_n(x + (rows[i] / K) * D, D, &xe[i * D]);
