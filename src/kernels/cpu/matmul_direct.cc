@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "kernels/cpu/matmul_direct_internal.h"
@@ -70,28 +71,37 @@ inline void Tile(const Elem<T>* w, int64_t ldw, const float* x, int64_t K, float
 
 // Output columns [n0, n0 + R) for every activation row.
 template <DType T, int R>
-inline void RowGroup(const Elem<T>* w, const float* x, int64_t M, int64_t K, float* y, int64_t ldy) {
+inline void RowTiles(const Elem<T>* w, const float* x, int64_t M, int64_t K, float* y, int64_t ldy) {
   int64_t m = 0;
   for (; m + 2 <= M; m += 2) Tile<T, R, 2>(w, K, x + m * K, K, y + m * ldy, ldy);
   if (m < M) Tile<T, R, 1>(w, K, x + m * K, K, y + m * ldy, ldy);
 }
 
+// The AVX2 counterpart of internal::RowGroupFn.
 template <DType T>
-void MatmulRows(const void* wv, const float* x, float* y, int64_t M, int64_t N, int64_t K) {
-  constexpr int kRows = 4;
+inline void RowGroup(const void* wv, const float* x, int64_t M, int64_t K, float* y, int64_t ldy, int rows) {
   const auto* w = static_cast<const Elem<T>*>(wv);
-  const int64_t groups = (N + kRows - 1) / kRows;
-#pragma omp parallel for schedule(static) if (N * K >= 32768)
-  for (int64_t g = 0; g < groups; ++g) {
-    const int64_t n0 = g * kRows;
-    if (n0 + kRows <= N) {
-      RowGroup<T, kRows>(w + n0 * K, x, M, K, y + n0, N);
-    } else {
-      for (int64_t n = n0; n < N; ++n) RowGroup<T, 1>(w + n * K, x, M, K, y + n, N);
-    }
+  if (rows == 4) {
+    RowTiles<T, 4>(w, x, M, K, y, ldy);
+  } else {
+    for (int r = 0; r < rows; ++r) RowTiles<T, 1>(w + r * K, x, M, K, y + r, ldy);
   }
 }
 #endif
+
+// Parallel over groups of 4 output columns; static, so each thread's weight
+// rows are contiguous and its prefetch runs ahead into its own next group.
+// `group` is an internal::RowGroupFn or a functor of the same call (inlined).
+template <typename Group>
+void MatmulGroups(Group group, size_t elem, const void* w, const float* x, float* y, int64_t M, int64_t N, int64_t K) {
+  const int64_t groups = (N + 3) / 4;
+#pragma omp parallel for schedule(static) if (N * K >= 32768)
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t n0 = g * 4;
+    group(static_cast<const char*>(w) + n0 * K * elem, x, M, K, y + n0, N,
+          static_cast<int>(std::min<int64_t>(4, N - n0)));
+  }
+}
 
 template <DType T>
 void CombineRowsT(const void* wv, const float* c, int64_t rows, int64_t K, float* y) {
@@ -153,7 +163,10 @@ struct CombineOp {
 template <DType T>
 struct MatmulOp {
   void operator()(const void* w, const float* x, float* y, int64_t M, int64_t N, int64_t K) const {
-    MatmulRows<T>(w, x, y, M, N, K);
+    auto group = [](const void* gw, const float* gx, int64_t gM, int64_t gK, float* gy, int64_t ldy, int rows) {
+      RowGroup<T>(gw, gx, gM, gK, gy, ldy, rows);
+    };
+    MatmulGroups(group, sizeof(Elem<T>), w, x, y, M, N, K);
   }
 };
 #else
@@ -166,8 +179,8 @@ using MatmulOp = RefOp<T>;
 namespace internal {
 
 bool UseAvx512() {
-  static const bool cpu =
-      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  static const bool cpu = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   return cpu && g_avx512_allowed.load(std::memory_order_relaxed);
 }
 
@@ -178,7 +191,8 @@ void SetAvx512ForTesting(bool allowed) { g_avx512_allowed.store(allowed); }
 void MatmulDirect(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K) {
   // One row (decode) is memory-bound and AVX2 already reads at the memory's
   // speed; several rows (batched decode) are compute-bound: 512-bit FMAs.
-  if (M >= 2 && internal::UseAvx512()) return internal::MatmulDirectAvx512(t, x, w, y, M, N, K);
+  if (M >= 2 && internal::UseAvx512())
+    return MatmulGroups(internal::Avx512RowGroup(t), DTypeBytes(t, 1), w, x, y, M, N, K);
   Dispatch<MatmulOp>(t, w, x, y, M, N, K);
 }
 

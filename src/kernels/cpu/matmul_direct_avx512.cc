@@ -1,16 +1,24 @@
-// Built with -mavx512f -mavx512bw -mavx512vl (CMakeLists.txt); runs only
-// where internal::UseAvx512() says the CPU has them.
+// 512-bit row groups for MatmulDirect. Only the functions here carry the
+// AVX-512 target (an attribute, not a file-wide -mavx512f): inline code
+// from the headers stays baseline, so the linker can never hand an AVX2-only
+// CPU an AVX-512 copy of a shared inline function.
 #include <immintrin.h>
 
 #include "kernels/cpu/matmul_direct_internal.h"
 #include "kernels/cpu/prefetch.h"
 
+#define MINKE_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"  // GCC 12's _mm512_reduce_add_ps trips it
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace minke::kernels::internal {
 namespace {
 
-#if defined(__AVX512F__) && defined(__AVX512BW__)
 template <DType T>
-inline __m512 Load16(const Elem<T>* p) {
+MINKE_AVX512 inline __m512 Load16(const Elem<T>* p) {
   if constexpr (T == DType::F32) {
     return _mm512_loadu_ps(p);
   } else {
@@ -21,7 +29,7 @@ inline __m512 Load16(const Elem<T>* p) {
 }
 
 template <DType T, int R, int MB>
-inline void Tile(const Elem<T>* w, int64_t K, const float* x, float* y, int64_t ldy) {
+MINKE_AVX512 inline void Tile(const Elem<T>* w, int64_t K, const float* x, float* y, int64_t ldy) {
   __m512 acc[R][MB];
   for (int r = 0; r < R; ++r)
     for (int m = 0; m < MB; ++m) acc[r][m] = _mm512_setzero_ps();
@@ -47,7 +55,7 @@ inline void Tile(const Elem<T>* w, int64_t K, const float* x, float* y, int64_t 
 }
 
 template <DType T, int R>
-inline void RowGroup(const Elem<T>* w, const float* x, int64_t M, int64_t K, float* y, int64_t ldy) {
+MINKE_AVX512 inline void RowTiles(const Elem<T>* w, const float* x, int64_t M, int64_t K, float* y, int64_t ldy) {
   int64_t m = 0;
   for (; m + 4 <= M; m += 4) Tile<T, R, 4>(w, K, x + m * K, y + m * ldy, ldy);
   if (m + 2 <= M) {
@@ -58,36 +66,21 @@ inline void RowGroup(const Elem<T>* w, const float* x, int64_t M, int64_t K, flo
 }
 
 template <DType T>
-void MatmulRows(const void* wv, const float* x, float* y, int64_t M, int64_t N, int64_t K) {
-  constexpr int kRows = 4;
+MINKE_AVX512 void RowGroup(const void* wv, const float* x, int64_t M, int64_t K, float* y, int64_t ldy, int rows) {
   const auto* w = static_cast<const Elem<T>*>(wv);
-  const int64_t groups = (N + kRows - 1) / kRows;
-#pragma omp parallel for schedule(static) if (N * K >= 32768)
-  for (int64_t g = 0; g < groups; ++g) {
-    const int64_t n0 = g * kRows;
-    if (n0 + kRows <= N) {
-      RowGroup<T, kRows>(w + n0 * K, x, M, K, y + n0, N);
-    } else {
-      for (int64_t n = n0; n < N; ++n) RowGroup<T, 1>(w + n * K, x, M, K, y + n, N);
-    }
+  if (rows == 4) {
+    RowTiles<T, 4>(w, x, M, K, y, ldy);
+  } else {
+    for (int r = 0; r < rows; ++r) RowTiles<T, 1>(w + r * K, x, M, K, y + r, ldy);
   }
 }
-#endif
 
 }  // namespace
 
-void MatmulDirectAvx512(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K) {
-#if defined(__AVX512F__) && defined(__AVX512BW__)
-  if (t == DType::F32)
-    MatmulRows<DType::F32>(w, x, y, M, N, K);
-  else if (t == DType::BF16)
-    MatmulRows<DType::BF16>(w, x, y, M, N, K);
-  else
-    MatmulRows<DType::F16>(w, x, y, M, N, K);
-#else
-  (void)t, (void)x, (void)w, (void)y, (void)M, (void)N, (void)K;
-  __builtin_trap();  // never selected: UseAvx512() is false in such a build
-#endif
+RowGroupFn Avx512RowGroup(DType t) {
+  if (t == DType::F32) return &RowGroup<DType::F32>;
+  if (t == DType::BF16) return &RowGroup<DType::BF16>;
+  return &RowGroup<DType::F16>;
 }
 
 }  // namespace minke::kernels::internal

@@ -1,5 +1,5 @@
-// Shared by matmul_direct.cc (AVX2) and matmul_direct_avx512.cc (built with
-// AVX-512 flags, called only where the CPU has it). Not for other callers.
+// Shared by matmul_direct.cc (AVX2, and the parallel loop) and
+// matmul_direct_avx512.cc (512-bit row groups). Not for other callers.
 #pragma once
 
 #include <cstdint>
@@ -19,14 +19,19 @@ inline float ElemToF32(Elem<T> v) {
   return F16ToF32(v);
 }
 
-// MatmulDirect for M >= 2 activation rows with 512-bit vectors: 4 weight
-// rows x 4 activation rows of accumulators (16 of the 32 zmm registers), so
-// each converted weight vector feeds 4 FMAs of 16 lanes. Batched decode is
-// compute-bound where single-row decode is memory-bound.
-void MatmulDirectAvx512(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K);
+// y[m * ldy + r] for the `rows` (<= 4) weight rows at w and the M activation
+// rows of x [M, K]: one group of output columns, the unit each thread of
+// MatmulDirect's parallel loop computes.
+using RowGroupFn = void (*)(const void* w, const float* x, int64_t M, int64_t K, float* y, int64_t ldy, int rows);
 
-// Whether the AVX-512 kernels may run: the CPU has AVX-512 F/BW/VL and they
-// are not switched off (tests switch them off to cover the AVX2 path).
+// The 512-bit row group for weight type t (F32, BF16, F16): 4 weight rows x
+// 4 activation rows of accumulators (16 of the 32 zmm registers), so each
+// converted weight vector feeds 4 FMAs of 16 lanes. For M >= 2 (batched
+// decode, compute-bound); call only where UseAvx512().
+RowGroupFn Avx512RowGroup(DType t);
+
+// Whether the AVX-512 kernels may run: the CPU has AVX-512 F/BW/VL/DQ and
+// they are not switched off (tests switch them off to cover the AVX2 path).
 bool UseAvx512();
 void SetAvx512ForTesting(bool allowed);
 
