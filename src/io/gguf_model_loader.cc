@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/buffer.h"
 #include "io/gguf.h"
 #include "io/gguf_model.h"
 #include "io/gguf_names.h"
@@ -21,7 +22,7 @@ using model::TensorRole;
 // What keeps the weights alive: the mapped file and the rebuilt tensors.
 struct GgufStorage {
   std::unique_ptr<GgufFile> file;
-  std::vector<std::vector<float>> owned;
+  std::vector<HugePageVector<float>> owned;
 };
 
 class Keys {
@@ -188,13 +189,14 @@ Result<const GgufTensor*> Get(const GgufContents& g, const std::string& what, co
 }
 
 // kv_b_proj [H*(dn+dv), R] as float32 from k_b [H, R, dn] and v_b [H, dv, R].
-Result<std::vector<float>> RebuildKvB(const GgufContents& g, const std::string& what, const std::string& blk,
-                                      const ModelConfig& c) {
+Result<HugePageVector<float>> RebuildKvB(const GgufContents& g, const std::string& what, const std::string& blk,
+                                         const ModelConfig& c) {
   const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, R = c.kv_lora_rank;
   DType tk, tv;
   MINKE_ASSIGN_OR_RETURN(const GgufTensor* k, Get(g, what, blk + "attn_k_b.weight", {dn, R, H}, true, &tk));
   MINKE_ASSIGN_OR_RETURN(const GgufTensor* v, Get(g, what, blk + "attn_v_b.weight", {R, dv, H}, true, &tv));
-  std::vector<float> kb(static_cast<size_t>(H * R * dn)), out(static_cast<size_t>(H * (dn + dv) * R));
+  std::vector<float> kb(static_cast<size_t>(H * R * dn));
+  HugePageVector<float> out(static_cast<size_t>(H * (dn + dv) * R));
   kernels::DequantizeRows(tk, k->data, nullptr, H * R, dn, 1, 1, kb.data());
   for (int64_t h = 0; h < H; ++h) {
     float* base = &out[static_cast<size_t>(h * (dn + dv) * R)];
@@ -237,7 +239,7 @@ Result<LoadedModel> LoadGgufModel(const std::string& path, const GgufLoadOptions
       v = {dt, s.shape, t->data + static_cast<size_t>(m.expert * s.shape[0]) * DTypeBytes(dt, s.shape[1])};
       used.insert(m.gguf);
     } else if (m.kind == gguf_names::Kind::kKvB) {
-      MINKE_ASSIGN_OR_RETURN(std::vector<float> kvb, RebuildKvB(g, path, m.gguf, c));
+      MINKE_ASSIGN_OR_RETURN(HugePageVector<float> kvb, RebuildKvB(g, path, m.gguf, c));
       storage->owned.push_back(std::move(kvb));
       v = {DType::F32, s.shape, storage->owned.back().data()};
       used.insert(m.gguf + "attn_k_b.weight");

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/buffer.h"
 #include "model/config.h"
 
 namespace minke::model {
@@ -31,7 +32,7 @@ class LatentCache {
 
  private:
   int64_t capacity_, row_, layers_, length_ = 0;
-  std::vector<float> data_;
+  HugePageVector<float> data_;  // read whole every decode step
 };
 
 }  // namespace minke::model

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -91,36 +92,115 @@ UkvWeight AbsorbedWeight(const Linear& kv_b) {
   return u;
 }
 
-// Absorbed form, run by each thread of a parallel region for its block of
-// heads [h0, h1) of one segment: attends over the latent cache directly.
-// W^UK_h = kv_b rows [h*(dn+dv), +dn), W^UV_h = rows [h*(dn+dv)+dn, +dv).
-// Every head reads the same cache rows (V2 §2.1.2: MLA's cache acts like one
-// shared key/value), so the block's scores and latent outputs are one GEMM
-// each over rows (h, i) rather than a GEMV per head.
-void AttendAbsorbedHeads(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q, const UkvWeight& w,
-                         int64_t h0, int64_t h1, float* o) {
-  const int64_t keys = s.start + s.n, row = d.R + d.dr, rows = (h1 - h0) * s.n;
-  if (rows == 0) return;
-  Buffer<float> q_lat(static_cast<size_t>(rows * row)), p(static_cast<size_t>(rows * keys)),
-      o_lat(static_cast<size_t>(rows * d.R)), o_h(static_cast<size_t>(s.n * d.dv));
-  std::vector<int64_t> valid(static_cast<size_t>(rows));
-  // q_lat[(h, i)] = [q_nope W^UK_h ; q_pe], matching cache rows [c_kv; k_pe].
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t h = h0 + r / s.n, i = r % s.n;
-    const float* qi = q + i * d.H * d.dqk + h * d.dqk;
-    kernels::CombineRows(w.dtype, w.data + h * (d.dn + d.dv) * d.R * w.elem, qi, d.dn, d.R, &q_lat[r * row]);
-    std::memcpy(&q_lat[r * row + d.R], qi + d.dn, d.dr * sizeof(float));
-    valid[r] = s.start + i + 1;
+// Absorbed form for every absorbed segment (decode, the server's batch), run
+// by all threads of one parallel region in three phases. Every head attends
+// over the same latent cache rows (V2 §2.1.2), so the keys are split between
+// the threads as in flash-decoding: each cache row is read by one thread.
+//  1. heads split: q_lat[(i, h)] = [q_nope W^UK_h ; q_pe], matching the cache
+//     rows [c_kv; k_pe]; W^UK_h = kv_b rows [h*(dn+dv), +dn).
+//  2. keys split: each thread scores its rows for every query (i, h) and keeps
+//     an unnormalised softmax: max m, sum l, o = sum_j p_j c_kv_j.
+//  3. heads split: merge the partials into o_lat; o[i, h] = o_lat W^UV_h^T,
+//     W^UV_h = kv_b rows [h*(dn+dv)+dn, +dv).
+struct AbsorbedScratch {
+  Buffer<float> q_lat;  // [(i, h), R + dr]
+  Buffer<float> m, l;   // [thread, (i, h)]
+  Buffer<float> o;      // [thread, (i, h), R]
+};
+
+void AbsorbedQuery(const Dims& d, const AttnSegment& s, const float* q, const UkvWeight& w, int64_t h0, int64_t h1,
+                   float* q_lat) {
+  const int64_t row = d.R + d.dr;
+  for (int64_t i = 0; i < s.n; ++i)
+    for (int64_t h = h0; h < h1; ++h) {
+      const float* qi = q + i * d.H * d.dqk + h * d.dqk;
+      float* ql = q_lat + (i * d.H + h) * row;
+      kernels::CombineRows(w.dtype, w.data + h * (d.dn + d.dv) * d.R * w.elem, qi, d.dn, d.R, ql);
+      std::memcpy(ql + d.R, qi + d.dn, d.dr * sizeof(float));
+    }
+}
+
+// Thread t's partial over cache rows [k0, k1): m, l [rows], o [rows, R].
+void AbsorbedPartial(const Dims& d, const Rope& rope, const AttnSegment& s, const float* q_lat, int64_t k0, int64_t k1,
+                     float* m, float* l, float* o) {
+  const int64_t row = d.R + d.dr, rows = s.n * d.H, nk = k1 - k0;
+  if (nk <= 0) {
+    std::fill(m, m + rows, -INFINITY);
+    std::fill(l, l + rows, 0.0f);
+    std::fill(o, o + rows * d.R, 0.0f);
+    return;
   }
-  kernels::Sgemm(false, true, rows, keys, row, rope.softmax_scale, q_lat.data(), row, s.cache, row, 0.0f, p.data(),
-                 keys);
-  kernels::SoftmaxRows(p.data(), rows, keys, valid.data());
-  kernels::Sgemm(false, false, rows, d.R, keys, 1.0f, p.data(), keys, s.cache, row, 0.0f, o_lat.data(), d.R);
-  // o[i, h] = o_lat[(h, i)] W^UV_h^T
+  Buffer<float> p(static_cast<size_t>(rows * nk));
+  const float* c = s.cache + k0 * row;
+  kernels::MatmulDirect(DType::F32, q_lat, c, p.data(), rows, nk, row);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* pr = &p[r * nk];
+    const int64_t valid = std::clamp<int64_t>(s.start + r / d.H + 1 - k0, 0, nk);  // causal
+    l[r] = kernels::ExpShiftedRow(pr, valid, rope.softmax_scale, &m[r]);
+    std::fill(pr + valid, pr + nk, 0.0f);
+  }
+  kernels::Sgemm(false, false, rows, d.R, nk, 1.0f, p.data(), nk, c, row, 0.0f, o, d.R);
+}
+
+// Merges the nt partials of heads [h0, h1) and applies W^UV.
+void AbsorbedOutput(const Dims& d, const AttnSegment& s, const AbsorbedScratch& a, int64_t nt, const UkvWeight& w,
+                    int64_t h0, int64_t h1, float* out) {
+  const int64_t rows = s.n * d.H;
+  Buffer<float> o_lat(static_cast<size_t>(s.n * d.R)), o_h(static_cast<size_t>(s.n * d.dv));
   for (int64_t h = h0; h < h1; ++h) {
+    for (int64_t i = 0; i < s.n; ++i) {
+      const int64_t r = i * d.H + h;
+      float mx = -INFINITY, sum = 0;
+      for (int64_t t = 0; t < nt; ++t) mx = std::max(mx, a.m[t * rows + r]);
+      for (int64_t t = 0; t < nt; ++t) sum += a.l[t * rows + r] * std::exp(a.m[t * rows + r] - mx);
+      float* ol = &o_lat[i * d.R];
+      std::fill(ol, ol + d.R, 0.0f);
+      for (int64_t t = 0; t < nt; ++t) {
+        if (a.l[t * rows + r] == 0.0f) continue;
+        const float wt = std::exp(a.m[t * rows + r] - mx) / sum;
+        const float* ot = &a.o[(t * rows + r) * d.R];
+        for (int64_t k = 0; k < d.R; ++k) ol[k] += wt * ot[k];
+      }
+    }
     const uint8_t* w_uv = w.data + (h * (d.dn + d.dv) + d.dn) * d.R * w.elem;
-    kernels::MatmulDirect(w.dtype, &o_lat[(h - h0) * s.n * d.R], w_uv, o_h.data(), s.n, d.dv, d.R);
-    for (int64_t i = 0; i < s.n; ++i) std::memcpy(o + i * d.H * d.dv + h * d.dv, &o_h[i * d.dv], d.dv * sizeof(float));
+    kernels::MatmulDirect(w.dtype, o_lat.data(), w_uv, o_h.data(), s.n, d.dv, d.R);
+    for (int64_t i = 0; i < s.n; ++i)
+      std::memcpy(out + i * d.H * d.dv + h * d.dv, &o_h[i * d.dv], d.dv * sizeof(float));
+  }
+}
+
+void AttendAbsorbed(const Dims& d, const Rope& rope, const std::vector<AttnSegment>& segments, const float* q,
+                    const UkvWeight& w, float* o) {
+  const int64_t row = d.R + d.dr, max_threads = omp_get_max_threads();
+  std::vector<AbsorbedScratch> scratch(segments.size());
+  for (size_t k = 0; k < segments.size(); ++k) {
+    const int64_t rows = segments[k].n * d.H;
+    if (segments[k].form != MlaForm::kAbsorbed || rows == 0) continue;
+    scratch[k].q_lat = Buffer<float>(static_cast<size_t>(rows * row));
+    scratch[k].m = Buffer<float>(static_cast<size_t>(max_threads * rows));
+    scratch[k].l = Buffer<float>(static_cast<size_t>(max_threads * rows));
+    scratch[k].o = Buffer<float>(static_cast<size_t>(max_threads * rows * d.R));
+  }
+  auto absorbed = [&](size_t k) { return segments[k].form == MlaForm::kAbsorbed && segments[k].n > 0; };
+#pragma omp parallel
+  {
+    const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t h0 = d.H * t / nt, h1 = d.H * (t + 1) / nt;
+    for (size_t k = 0; k < segments.size(); ++k)
+      if (absorbed(k))
+        AbsorbedQuery(d, segments[k], q + segments[k].row0 * d.H * d.dqk, w, h0, h1, scratch[k].q_lat.data());
+#pragma omp barrier
+    for (size_t k = 0; k < segments.size(); ++k) {
+      if (!absorbed(k)) continue;
+      const AttnSegment& s = segments[k];
+      const int64_t keys = s.start + s.n, rows = s.n * d.H;
+      AbsorbedScratch& a = scratch[k];
+      AbsorbedPartial(d, rope, s, a.q_lat.data(), keys * t / nt, keys * (t + 1) / nt, &a.m[t * rows], &a.l[t * rows],
+                      &a.o[t * rows * d.R]);
+    }
+#pragma omp barrier
+    for (size_t k = 0; k < segments.size(); ++k)
+      if (absorbed(k)) AbsorbedOutput(d, segments[k], scratch[k], nt, w, h0, h1, o + segments[k].row0 * d.H * d.dv);
   }
 }
 
@@ -162,19 +242,7 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
   const UkvWeight w_ukv = any_absorbed ? AbsorbedWeight(w.kv_b_proj) : UkvWeight{};
 
   Buffer<float> o(static_cast<size_t>(T * d.H * d.dv));
-  // Absorbed segments (decode, the server's batch) in one parallel region:
-  // each thread takes the same block of heads of every segment, so the work
-  // splits evenly and no thread waits while another runs a small GEMM.
-  if (any_absorbed) {
-#pragma omp parallel
-    {
-      const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
-      for (const AttnSegment& s : segments)
-        if (s.form == MlaForm::kAbsorbed && s.n > 0)
-          AttendAbsorbedHeads(d, rope, s, q.data() + s.row0 * d.H * d.dqk, w_ukv, d.H * t / nt, d.H * (t + 1) / nt,
-                              o.data() + s.row0 * d.H * d.dv);
-    }
-  }
+  if (any_absorbed) AttendAbsorbed(d, rope, segments, q.data(), w_ukv, o.data());
   for (const AttnSegment& s : segments)
     if (s.form == MlaForm::kExpanded && s.n > 0)
       AttendExpanded(d, w, rope, s, q.data() + s.row0 * d.H * d.dqk, o.data() + s.row0 * d.H * d.dv);

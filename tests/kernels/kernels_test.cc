@@ -59,6 +59,30 @@ TEST(Ops, SoftmaxRowsWithCausalPrefix) {
   EXPECT_NEAR(x[4] + x[5] + x[6] + x[7], 1.0, 1e-6);
 }
 
+TEST(Ops, ExpShiftedRowMatchesStdExp) {
+  // Lengths around the 8-wide vector body, and values from underflow to the
+  // row maximum; scale as attention's softmax_scale.
+  for (int64_t n : {1, 7, 8, 9, 100}) {
+    std::vector<float> x(n);
+    for (int64_t i = 0; i < n; ++i) x[i] = -700.0f + 703.0f * static_cast<float>(i) / std::max<int64_t>(1, n - 1);
+    const float scale = 0.125f;
+    std::vector<float> y = x;
+    float m = 0;
+    const float sum = ExpShiftedRow(y.data(), n, scale, &m);
+    EXPECT_FLOAT_EQ(m, scale * x[n - 1]);
+    double ref_sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const double ref = std::exp(static_cast<double>(x[i]) * scale - m);
+      ref_sum += ref;
+      if (ref < 1.2e-38)
+        EXPECT_LE(y[i], 1.2e-38) << i;  // underflow: zero or denormal
+      else
+        EXPECT_NEAR(y[i], ref, 3e-7 * ref) << "n " << n << " i " << i;
+    }
+    EXPECT_NEAR(sum, ref_sum, 1e-6 * ref_sum);
+  }
+}
+
 TEST(Ops, RopeInterleavedVsHalfSplitRotateTheSamePairs) {
   // Pair i rotates by angle theta_i; the layouts differ only in which
   // elements form the pair.

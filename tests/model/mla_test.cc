@@ -10,6 +10,7 @@
 
 #include "io/model_loader.h"
 #include "io/safetensors.h"
+#include "kernels/cpu/gemm.h"
 
 namespace minke::model {
 namespace {
@@ -45,16 +46,24 @@ TEST_P(Cached, DecodeOverLatentCacheMatchesFullForward) {
   std::vector<float> full;
   ASSERT_TRUE(m.Forward(ids, &full).ok());
 
-  // Prefill the first 3 tokens (expanded), then decode one at a time (absorbed).
-  LatentCache cache(m.config(), static_cast<int64_t>(ids.size()));
-  std::vector<float> step;
-  ASSERT_TRUE(m.Step({{&cache, {ids.begin(), ids.begin() + 3}}}, &step).ok());
-  EXPECT_LE(MaxAbsDiff(step.data(), &full[2 * V], V), kTolerance);
-  for (size_t t = 3; t < ids.size(); ++t) {
-    ASSERT_TRUE(m.Step({{&cache, {ids[t]}}}, &step).ok());
-    EXPECT_LE(MaxAbsDiff(step.data(), &full[t * V], V), kTolerance) << "position " << t;
+  // Prefill the first 3 tokens (expanded), then decode one at a time
+  // (absorbed). Absorbed decode splits the cached keys between the threads
+  // and merges their partial softmaxes: any thread count must agree,
+  // including more threads than keys.
+  const int before = kernels::NumThreads();
+  for (int threads : {before, 1, 3, 7}) {
+    kernels::SetNumThreads(threads);
+    LatentCache cache(m.config(), static_cast<int64_t>(ids.size()));
+    std::vector<float> step;
+    ASSERT_TRUE(m.Step({{&cache, {ids.begin(), ids.begin() + 3}}}, &step).ok());
+    EXPECT_LE(MaxAbsDiff(step.data(), &full[2 * V], V), kTolerance);
+    for (size_t t = 3; t < ids.size(); ++t) {
+      ASSERT_TRUE(m.Step({{&cache, {ids[t]}}}, &step).ok());
+      EXPECT_LE(MaxAbsDiff(step.data(), &full[t * V], V), kTolerance) << threads << " threads, position " << t;
+    }
+    EXPECT_EQ(cache.length(), static_cast<int64_t>(ids.size()));
   }
-  EXPECT_EQ(cache.length(), static_cast<int64_t>(ids.size()));
+  kernels::SetNumThreads(before);
 }
 
 TEST_P(Cached, ExpandedAndAbsorbedFormsAgree) {

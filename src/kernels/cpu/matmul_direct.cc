@@ -1,6 +1,7 @@
 #include "kernels/cpu/matmul_direct.h"
 
 #include <immintrin.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -95,7 +96,7 @@ inline void RowGroup(const void* wv, const float* x, int64_t M, int64_t K, float
 template <typename Group>
 void MatmulGroups(Group group, size_t elem, const void* w, const float* x, float* y, int64_t M, int64_t N, int64_t K) {
   const int64_t groups = (N + 3) / 4;
-#pragma omp parallel for schedule(static) if (N * K >= 32768)
+#pragma omp parallel for schedule(static) if (N * K >= 32768 && !omp_in_parallel())
   for (int64_t g = 0; g < groups; ++g) {
     const int64_t n0 = g * 4;
     group(static_cast<const char*>(w) + n0 * K * elem, x, M, K, y + n0, N,
@@ -103,26 +104,37 @@ void MatmulGroups(Group group, size_t elem, const void* w, const float* x, float
   }
 }
 
+// y = c W with the rows streamed in order, four at a time, into y (which
+// stays in L1): sequential reads that the prefetch can run ahead of, where
+// blocking by columns would stride across every row at once.
 template <DType T>
 void CombineRowsT(const void* wv, const float* c, int64_t rows, int64_t K, float* y) {
   const auto* w = static_cast<const Elem<T>*>(wv);
-  int64_t k = 0;
+  std::fill(y, y + K, 0.0f);
+  int64_t r = 0;
 #if defined(__AVX2__) && defined(__F16C__)
-  // 32 columns at a time in registers, the rows streamed through them.
-  for (; k + 32 <= K; k += 32) {
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (int64_t r = 0; r < rows; ++r) {
-      const __m256 cr = _mm256_set1_ps(c[r]);
-      for (int j = 0; j < 4; ++j) acc[j] = _mm256_fmadd_ps(cr, Load8<T>(w + r * K + k + 8 * j), acc[j]);
+  constexpr int kR = 4;
+  const size_t row_bytes = K * sizeof(Elem<T>);
+  for (; r + kR <= rows; r += kR) {
+    const Elem<T>* wr = w + r * K;
+    __m256 cr[kR];
+    for (int j = 0; j < kR; ++j) cr[j] = _mm256_set1_ps(c[r + j]);
+    int64_t k = 0;
+    for (; k + 8 <= K; k += 8) {
+      if ((k & 31) == 0)
+        for (int j = 0; j < kR; ++j)
+          _mm_prefetch(PrefetchAhead(reinterpret_cast<const char*>(wr + j * K), k * sizeof(Elem<T>), row_bytes, kR),
+                       _MM_HINT_T0);
+      __m256 acc = _mm256_loadu_ps(y + k);
+      for (int j = 0; j < kR; ++j) acc = _mm256_fmadd_ps(cr[j], Load8<T>(wr + j * K + k), acc);
+      _mm256_storeu_ps(y + k, acc);
     }
-    for (int j = 0; j < 4; ++j) _mm256_storeu_ps(y + k + 8 * j, acc[j]);
+    for (; k < K; ++k)
+      for (int j = 0; j < kR; ++j) y[k] += c[r + j] * ToF32<T>(wr[j * K + k]);
   }
 #endif
-  for (; k < K; ++k) {
-    float s = 0;
-    for (int64_t r = 0; r < rows; ++r) s += c[r] * ToF32<T>(w[r * K + k]);
-    y[k] = s;
-  }
+  for (; r < rows; ++r)
+    for (int64_t k = 0; k < K; ++k) y[k] += c[r] * ToF32<T>(w[r * K + k]);
 }
 
 template <DType T>

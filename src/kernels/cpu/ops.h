@@ -22,6 +22,10 @@ void SiluMul(float* out, const float* gate, const float* up, int64_t T, int64_t 
 // The same with gate/up rows `in_stride` apart (out rows are D apart).
 void SiluMulStrided(float* out, const float* gate, const float* up, int64_t T, int64_t D, int64_t in_stride);
 
+// x[i] = exp(scale * x[i] - m) for i < n, where m = scale * max(x) (scale > 0):
+// a softmax's numerators, vectorised. Returns their sum; *max_out = m if given.
+float ExpShiftedRow(float* x, int64_t n, float scale, float* max_out);
+
 // In-place softmax of each row of x[T, D] over its first `valid[t]` entries
 // (valid == nullptr: all D); entries past valid[t] are set to 0.
 void SoftmaxRows(float* x, int64_t T, int64_t D, const int64_t* valid);

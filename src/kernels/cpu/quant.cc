@@ -1,6 +1,7 @@
 #include "kernels/cpu/quant.h"
 
 #include <immintrin.h>
+#include <omp.h>
 
 #include <cmath>
 #include <cstring>
@@ -226,7 +227,7 @@ void MatmulQRows(const int8_t* aq, const float* ad, const uint8_t* w, float* y, 
   constexpr int kRows = 4;
   const size_t w_bytes = QuantRowBytes(T, K);
   const int64_t nb = K / kQBlock, groups = (N + kRows - 1) / kRows;
-#pragma omp parallel for schedule(static) if (N * K >= 32768)
+#pragma omp parallel for schedule(static) if (N * K >= 32768 && !omp_in_parallel())
   for (int64_t g = 0; g < groups; ++g) {
     const int64_t n0 = g * kRows;
     for (int64_t m = 0; m < M; ++m) {
