@@ -22,7 +22,9 @@ Steps:
     --rounds runs (the machines are noisy).
  4. The bandwidth roofline for decode: bytes of weights read per token (every tensor, the routed
     experts scaled by top-k / n_experts, one embedding row) / a measured read bandwidth (numpy
-    sum over 1 GiB on --threads threads, best of 5), and minke's decode as a fraction of it.
+    sum over 1 GiB on --threads threads, best of 3), and each engine's decode as a fraction of
+    it. The bandwidth is measured again before every timed round and each round's decode is set
+    against it (the median of those fractions is printed): shared machines drift.
 """
 import argparse
 import gc
@@ -70,14 +72,15 @@ def minke_logits(minke, gguf, tokens):
         return np.fromfile(out, "<f4").reshape(len(tokens), -1)
 
 
-def llama_run(Llama, gguf, prompt, n, threads, rounds):
+def llama_run(Llama, gguf, prompt, n, threads, rounds, before_round):
     llm = Llama(model_path=gguf, n_ctx=len(prompt) + n + 8, n_batch=len(prompt), n_threads=threads,
                 n_threads_batch=threads, verbose=False)
     llm.eval(prompt[:8])  # warm-up: pages in the weights
     # Without logits_all, Llama.eval keeps no scores: read the last row from the context.
     last = lambda: int(np.argmax(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))))
-    pre, dec = [], []
+    pre, dec, bws = [], [], []
     for _ in range(rounds):
+        bws.append(before_round())
         llm.reset()
         t0 = time.perf_counter()
         llm.eval(prompt)
@@ -91,7 +94,7 @@ def llama_run(Llama, gguf, prompt, n, threads, rounds):
         pre.append(len(prompt) / (t1 - t0))
         dec.append((n - 1) / (t3 - t2))
     del llm
-    return float(np.median(pre)), float(np.median(dec)), ids
+    return pre, dec, bws, ids
 
 
 def llama_logits(Llama, gguf, tokens, threads):
@@ -126,19 +129,27 @@ def drop_from_page_cache(path):
         os.close(fd)
 
 
-def read_bandwidth(threads):
+class ReadBandwidth:
     """Streaming read bandwidth on `threads` threads (numpy sums release the GIL): the engines run
-    on that many threads, so this is their ceiling. 1 GiB, far beyond the caches; best of 5."""
-    from concurrent.futures import ThreadPoolExecutor
-    a = np.ones(1 << 28, dtype=np.float32)
-    parts = np.array_split(a, threads)
-    secs = []
-    with ThreadPoolExecutor(threads) as ex:
-        for _ in range(5):
+    on that many threads, so this is their ceiling. 1 GiB, far beyond the caches; best of 3 per
+    call. Called before every timed round: this machine's bandwidth drifts by 10-20% over minutes,
+    so each round's decode is set against the bandwidth measured just before it."""
+
+    def __init__(self, threads):
+        from concurrent.futures import ThreadPoolExecutor
+        self.parts = np.array_split(np.ones(1 << 28, dtype=np.float32), threads)
+        self.ex = ThreadPoolExecutor(threads)
+        self.samples = []
+
+    def __call__(self):
+        secs = []
+        for _ in range(3):
             t0 = time.perf_counter()
-            list(ex.map(np.sum, parts))
+            list(self.ex.map(np.sum, self.parts))
             secs.append(time.perf_counter() - t0)
-    return a.nbytes / min(secs)
+        bw = sum(p.nbytes for p in self.parts) / min(secs)
+        self.samples.append(bw)
+        return bw
 
 
 def main():
@@ -178,34 +189,44 @@ def main():
         run([a.minke, "init", "--config", cfg, "--out", src, "--dtype", "bf16", "--seed", "1"])
     rng = np.random.default_rng(0)
     prompt = rng.integers(0, c["vocab_size"], a.prompt).tolist()
-    bw = read_bandwidth(a.threads)
-    print(f"read bandwidth (numpy sum over 1 GiB on {a.threads} threads): {bw / 1e9:.1f} GB/s; threads {a.threads}, prompt {a.prompt}, "
-          f"decode {a.decode}")
+    bw = ReadBandwidth(a.threads)
+    print(f"read bandwidth (numpy sum over 1 GiB on {a.threads} threads): {bw() / 1e9:.1f} GB/s, measured again "
+          f"before every timed round; threads {a.threads}, prompt {a.prompt}, decode {a.decode}")
+    med = lambda v: float(np.median(v))
     for t in a.types.split(","):
         g = os.path.join(a.workdir, f"bench.{t}.gguf")
         if not os.path.exists(g):
             run([a.minke, "convert", "--model", src, "--out", g, "--type", t])
         drop_from_page_cache(g)
+        bpt = bytes_per_token(g, c)
         short = prompt[:16]
         # minke first: a llama.cpp context in this process keeps its worker threads around, and
         # on a small machine they take cores from the minke subprocess timed next.
-        runs = [minke_generate(a.minke, g, prompt, a.decode, a.threads) for _ in range(a.rounds)]
-        mp, md = float(np.median([r[0] for r in runs])), float(np.median([r[1] for r in runs]))
+        runs, m_bw = [], []
+        for _ in range(a.rounds):
+            m_bw.append(bw())
+            runs.append(minke_generate(a.minke, g, prompt, a.decode, a.threads))
+        mp, md = med([r[0] for r in runs]), med([r[1] for r in runs])
+        m_frac = med([r[1] * bpt / b for r, b in zip(runs, m_bw)])
         mids = runs[0][2]
         lm = minke_logits(a.minke, g, short)
         ll = llama_logits(Llama, g, short, a.threads)
         rel = np.abs(lm - ll).max() / np.abs(ll).max()
-        lp, ld, lids = llama_run(Llama, g, prompt, a.decode, a.threads, a.rounds)
+        l_pre, l_dec, l_bw, lids = llama_run(Llama, g, prompt, a.decode, a.threads, a.rounds, bw)
+        lp, ld = med(l_pre), med(l_dec)
+        l_frac = med([d * bpt / b for d, b in zip(l_dec, l_bw)])
         gc.collect()
         same = next((i for i, (x, y) in enumerate(zip(mids, lids)) if x != y), min(len(mids), len(lids)))
-        bpt = bytes_per_token(g, c)
+        rounds_bw = m_bw + l_bw
         print(f"\n[{t}] {os.path.getsize(g) / 2**20:.0f} MiB, {bpt / 2**20:.1f} MiB of weights read per token")
         print(f"  logits, 16 tokens: max |minke - llama.cpp| / max |llama.cpp| = {rel:.2e}; "
               f"top-1 agree {np.mean(lm.argmax(1) == ll.argmax(1)):.2f}; greedy ids equal for {same}/{a.decode}")
         print(f"  prefill tok/s: minke {mp:9.1f}   llama.cpp {lp:9.1f}   ratio {mp / lp:.2f}x")
         print(f"  decode  tok/s: minke {md:9.1f}   llama.cpp {ld:9.1f}   ratio {md / ld:.2f}x")
-        print(f"  decode roofline {bw / bpt:.1f} tok/s: minke at {md * bpt / bw:.0%}, llama.cpp at {ld * bpt / bw:.0%}")
-
+        print(f"  read bandwidth before the rounds {min(rounds_bw) / 1e9:.1f}-{max(rounds_bw) / 1e9:.1f} GB/s: "
+              f"decode roofline {med(rounds_bw) / bpt:.1f} tok/s at the median")
+        print(f"  decode / roofline (median over rounds, each against the bandwidth just before it): "
+              f"minke {m_frac:.0%}, llama.cpp {l_frac:.0%}")
 
 if __name__ == "__main__":
     main()

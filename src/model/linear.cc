@@ -1,50 +1,45 @@
 #include "model/linear.h"
 
 #include "kernels/cpu/gemm.h"
-#include "kernels/cpu/matmul_direct.h"
+#include "kernels/cpu/matmul_many.h"
 #include "kernels/cpu/ops.h"
-#include "kernels/cpu/quant.h"
 
 namespace minke::model {
 
 namespace {
 
-// Up to this many rows a 16-bit or block-quantized weight is read directly
-// (GEMV-like, memory bound: decode, and the server's batched decode); from
-// more rows on, converting it once to float32 for an OpenBLAS GEMM wins, as the
-// conversion is amortised over the rows. Crossover measured with
-// `bench_gemv --threads 2 --chunk 256 --rows R` (us per MiB of weight,
-// direct vs convert + GEMM): BF16 R=16 143 vs 240, R=32 254 vs 266, R=64
-// 485 vs 390; Q8_0 R=16 315 vs ~440, R=32 589 vs ~460.
-constexpr int64_t kMaxDirectRows = 16;
+bool ReadDirectly(const Linear& l, int64_t T) {
+  return T <= kMaxDirectRows && kernels::MatmulManySupports(l.weight.dtype) && l.weight_scale_inv.data == nullptr;
+}
+
+// Through a float32 weight (converted per call if stored narrower) and a GEMM.
+void LinearGemm(const Linear& l, const float* x, int64_t T, float* y) {
+  const int64_t N = l.out(), K = l.in();
+  if (l.weight.dtype == DType::F32) return kernels::MatmulNT(x, static_cast<const float*>(l.weight.data), y, T, N, K);
+  thread_local std::vector<float> deq;
+  deq.resize(static_cast<size_t>(N * K));
+  kernels::DequantizeRows(l.weight.dtype, l.weight.data, static_cast<const float*>(l.weight_scale_inv.data), N, K,
+                          l.block_rows, l.block_cols, deq.data());
+  kernels::MatmulNT(x, deq.data(), y, T, N, K);
+}
 
 }  // namespace
 
-void LinearForward(const Linear& l, const float* x, int64_t T, float* y) {
-  const int64_t N = l.out(), K = l.in();
-  const DType dt = l.weight.dtype;
-  const float* w;
-  thread_local std::vector<float> deq;
-  if ((dt == DType::Q8_0 || dt == DType::Q4_0) && T <= kMaxDirectRows) {
-    // GGML blocks: the activation is quantized to Q8_0 and dotted block by block.
-    kernels::MatmulQ(dt == DType::Q8_0 ? kernels::QuantType::kQ8_0 : kernels::QuantType::kQ4_0, x,
-                     static_cast<const uint8_t*>(l.weight.data), y, T, N, K);
-  } else if ((dt == DType::F32 || dt == DType::BF16 || dt == DType::F16) && T <= kMaxDirectRows) {
-    kernels::MatmulDirect(dt, x, l.weight.data, y, T, N, K);
-  } else if (dt == DType::F32) {
-    w = static_cast<const float*>(l.weight.data);
-    kernels::MatmulNT(x, w, y, T, N, K);
-  } else {
-    deq.resize(static_cast<size_t>(N * K));
-    kernels::DequantizeRows(l.weight.dtype, l.weight.data, static_cast<const float*>(l.weight_scale_inv.data), N, K,
-                            l.block_rows, l.block_cols, deq.data());
-    w = deq.data();
-    kernels::MatmulNT(x, w, y, T, N, K);
-  }
-  if (l.bias.data != nullptr) {
-    std::vector<float> b = ToF32(l.bias);
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t n = 0; n < N; ++n) y[t * N + n] += b[n];
+void LinearForward(const Linear& l, const float* x, int64_t T, float* y) { LinearForwardMany({{&l, x, T, y}}); }
+
+void LinearForwardMany(const std::vector<LinearCall>& calls) {
+  std::vector<kernels::MatmulJob> jobs;
+  for (const LinearCall& c : calls)
+    if (ReadDirectly(*c.l, c.T))
+      jobs.push_back({c.l->weight.dtype, c.l->weight.data, c.x, c.y, c.T, c.l->out(), c.l->in()});
+  if (!jobs.empty()) kernels::MatmulMany(jobs.data(), jobs.size());
+  for (const LinearCall& c : calls) {
+    if (!ReadDirectly(*c.l, c.T)) LinearGemm(*c.l, c.x, c.T, c.y);
+    if (c.l->bias.data == nullptr) continue;
+    const std::vector<float> b = ToF32(c.l->bias);
+    const int64_t N = c.l->out();
+    for (int64_t t = 0; t < c.T; ++t)
+      for (int64_t n = 0; n < N; ++n) c.y[t * N + n] += b[n];
   }
 }
 

@@ -19,6 +19,27 @@ namespace minke::model {
 // its block scales).
 void LinearForward(const Linear& l, const float* x, int64_t T, float* y);
 
+// Up to this many rows a 16-bit or block-quantized weight is read directly
+// (GEMV-like, memory bound); from more rows on, converting it once to
+// float32 for an OpenBLAS GEMM wins, as the conversion is amortised over the
+// rows. Crossover measured with `bench_gemv --threads 2 --chunk 256 --rows R`
+// (us per MiB of weight, direct vs convert + GEMM): BF16 R=16 143 vs 240,
+// R=32 254 vs 266, R=64 485 vs 390; Q8_0 R=16 315 vs ~440, R=32 589 vs ~460.
+constexpr int64_t kMaxDirectRows = 16;
+
+// One product y[T, out] = x[T, in] W^T (+ b) of LinearForwardMany.
+struct LinearCall {
+  const Linear* l;
+  const float* x;
+  int64_t T;
+  float* y;
+};
+
+// LinearForward of each call. Those read directly run together in one
+// parallel region (kernels::MatmulMany: one fork/join, the weight bytes split
+// evenly between the threads), the others one after another.
+void LinearForwardMany(const std::vector<LinearCall>& calls);
+
 // The weight as float32 [out, in] (dequantized if stored narrower).
 std::vector<float> DequantizeLinear(const Linear& l);
 

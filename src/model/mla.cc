@@ -216,21 +216,21 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
   std::vector<float> cos, sin;
   RopeCosSin(rope, positions.data(), T, &cos, &sin);
 
+  // Both projections of x in one call (decode: one parallel region): the
+  // query's down-projection (or whole projection) and [c_kv; k_pe].
+  const bool q_lora = c.q_lora_rank > 0;
+  Buffer<float> q(static_cast<size_t>(T * d.H * d.dqk)), kv_a(static_cast<size_t>(T * row)),
+      cq(static_cast<size_t>(q_lora ? T * c.q_lora_rank : 0));
+  LinearForwardMany({{q_lora ? &w.q_a_proj : &w.q_proj, x, T, q_lora ? cq.data() : q.data()},
+                     {&w.kv_a_proj_with_mqa, x, T, kv_a.data()}});
   // Queries [T, H, dqk], with RoPE on each head's last dr dims.
-  Buffer<float> q(static_cast<size_t>(T * d.H * d.dqk));
-  if (c.q_lora_rank > 0) {
-    Buffer<float> cq(static_cast<size_t>(T * c.q_lora_rank));
-    LinearForward(w.q_a_proj, x, T, cq.data());
+  if (q_lora) {
     RmsNormForward(w.q_a_layernorm, cq.data(), T, c.q_lora_rank, kLatentNormEps, cq.data());
     LinearForward(w.q_b_proj, cq.data(), T, q.data());
-  } else {
-    LinearForward(w.q_proj, x, T, q.data());
   }
   kernels::ApplyRope(q.data() + d.dn, T, d.H, d.dr, d.H * d.dqk, d.dqk, cos.data(), sin.data(), rope.interleaved);
 
   // [c_kv; k_pe] rows: normalise the latent, rotate the key, append to each cache.
-  Buffer<float> kv_a(static_cast<size_t>(T * row));
-  LinearForward(w.kv_a_proj_with_mqa, x, T, kv_a.data());
   kernels::ApplyRope(kv_a.data() + d.R, T, 1, d.dr, row, 0, cos.data(), sin.data(), rope.interleaved);
   std::vector<float> kv_norm = ToF32(w.kv_a_layernorm);
   kernels::RmsNormStrided(kv_a.data(), T, d.R, row, kv_norm.data(), static_cast<float>(kLatentNormEps));

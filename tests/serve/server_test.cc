@@ -68,6 +68,21 @@ std::vector<int32_t> GenerateAlone(const std::vector<int32_t>& prompt, int64_t n
   return r.tokens;
 }
 
+// A plain TCP connection to the server, for requests httplib would not send
+// (stalled, half-written, abandoned). -1 if it fails.
+int ConnectRaw(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 std::string Text(const std::vector<int32_t>& ids) {
   std::vector<uint32_t> u(ids.begin(), ids.end());
   return Tiny().tok->Decode(u, true).value();
@@ -267,30 +282,40 @@ TEST(Server, FullQueueIs503ThenServesAgain) {
   eo.scheduler.max_batch = 1;
   eo.max_queue = 0;
   auto s = Start({}, eo);
-  // A raw socket streams a long request, reads one event, then hangs up.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(s->port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  std::string body = R"({"prompt":[1,2],"max_tokens":90,"stream":true})";
-  std::string req = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\n\r\n" + body;
-  ASSERT_EQ(::write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
-  char buf[256];
-  ASSERT_GT(::read(fd, buf, sizeof buf), 0);  // headers (and maybe a chunk): it is running
-  auto res = s->Client().Post("/v1/completions", R"({"prompt":[3],"max_tokens":2})", "application/json");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 503);
-  EXPECT_EQ(res->get_header_value("Retry-After"), "1");
-  EXPECT_EQ(json::parse(res->body)["error"]["code"], "queue_full");
+  // A raw socket streams a long request and reads one event: the only slot
+  // is taken. The tiny model can finish its tokens before the probe arrives
+  // (then the probe is served): try again, the refusal is what is tested.
+  auto open_long_stream = [&] {
+    const int fd = ConnectRaw(s->port);
+    EXPECT_GE(fd, 0);
+    std::string body = R"({"prompt":[1,2],"max_tokens":90,"stream":true})";
+    std::string req = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body;
+    EXPECT_EQ(::write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+    char buf[256];
+    EXPECT_GT(::read(fd, buf, sizeof buf), 0);  // headers (and maybe a chunk): it is running
+    return fd;
+  };
+  int fd = -1, status = 0;
+  std::string retry_after, body;
+  for (int attempt = 0; attempt < 20 && status != 503; ++attempt) {
+    if (fd >= 0) ::close(fd);
+    fd = open_long_stream();
+    auto probe = s->Client().Post("/v1/completions", R"({"prompt":[3],"max_tokens":2})", "application/json");
+    ASSERT_TRUE(probe);
+    status = probe->status;
+    retry_after = probe->get_header_value("Retry-After");
+    body = probe->body;
+  }
+  ASSERT_EQ(status, 503) << "the long request always finished before the probe";
+  EXPECT_EQ(retry_after, "1");
+  EXPECT_EQ(json::parse(body)["error"]["code"], "queue_full");
   ::close(fd);
   // The slot frees (at once if the request was still running: then it counts
   // as cancelled; the tiny model may also just have finished its 90 tokens).
   bool served = false;
   for (int i = 0; i < 200 && !served; ++i) {
-    res = s->Client().Post("/v1/completions", R"({"prompt":[3],"max_tokens":2})", "application/json");
+    auto res = s->Client().Post("/v1/completions", R"({"prompt":[3],"max_tokens":2})", "application/json");
     served = res && res->status == 200;
     if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -323,12 +348,8 @@ TEST(Server, SlowClientTimesOut) {
   ServerOptions so;
   so.read_timeout_s = 1;
   auto s = Start(so);
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(s->port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = ConnectRaw(s->port);
+  ASSERT_GE(fd, 0);
   const char* partial = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Le";
   ASSERT_GT(::write(fd, partial, strlen(partial)), 0);
   const auto t0 = std::chrono::steady_clock::now();

@@ -1,12 +1,12 @@
 #include "kernels/cpu/matmul_direct.h"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <atomic>
 
 #include "kernels/cpu/matmul_direct_internal.h"
+#include "kernels/cpu/matmul_many.h"
 #include "kernels/cpu/prefetch.h"
 
 namespace minke::kernels {
@@ -90,20 +90,6 @@ inline void RowGroup(const void* wv, const float* x, int64_t M, int64_t K, float
 }
 #endif
 
-// Parallel over groups of 4 output columns; static, so each thread's weight
-// rows are contiguous and its prefetch runs ahead into its own next group.
-// `group` is an internal::RowGroupFn or a functor of the same call (inlined).
-template <typename Group>
-void MatmulGroups(Group group, size_t elem, const void* w, const float* x, float* y, int64_t M, int64_t N, int64_t K) {
-  const int64_t groups = (N + 3) / 4;
-#pragma omp parallel for schedule(static) if (N * K >= 32768 && !omp_in_parallel())
-  for (int64_t g = 0; g < groups; ++g) {
-    const int64_t n0 = g * 4;
-    group(static_cast<const char*>(w) + n0 * K * elem, x, M, K, y + n0, N,
-          static_cast<int>(std::min<int64_t>(4, N - n0)));
-  }
-}
-
 // y = c W with the rows streamed in order, four at a time, into y (which
 // stays in L1): sequential reads that the prefetch can run ahead of, where
 // blocking by columns would stride across every row at once.
@@ -171,20 +157,17 @@ struct CombineOp {
     CombineRowsT<T>(w, c, rows, K, y);
   }
 };
-#if defined(__AVX2__) && defined(__F16C__)
+// The row group when the AVX2 kernels are not compiled in.
 template <DType T>
-struct MatmulOp {
-  void operator()(const void* w, const float* x, float* y, int64_t M, int64_t N, int64_t K) const {
-    auto group = [](const void* gw, const float* gx, int64_t gM, int64_t gK, float* gy, int64_t ldy, int rows) {
-      RowGroup<T>(gw, gx, gM, gK, gy, ldy, rows);
-    };
-    MatmulGroups(group, sizeof(Elem<T>), w, x, y, M, N, K);
-  }
-};
-#else
-template <DType T>
-using MatmulOp = RefOp<T>;
-#endif
+void RefRowGroup(const void* wv, const float* x, int64_t M, int64_t K, float* y, int64_t ldy, int rows) {
+  const auto* w = static_cast<const Elem<T>*>(wv);
+  for (int r = 0; r < rows; ++r)
+    for (int64_t m = 0; m < M; ++m) {
+      float s = 0;
+      for (int64_t k = 0; k < K; ++k) s += ToF32<T>(w[r * K + k]) * x[m * K + k];
+      y[m * ldy + r] = s;
+    }
+}
 
 }  // namespace
 
@@ -198,14 +181,26 @@ bool UseAvx512() {
 
 void SetAvx512ForTesting(bool allowed) { g_avx512_allowed.store(allowed); }
 
+RowGroupFn DirectRowGroup(DType t, int64_t M) {
+  // One row (decode) is memory-bound and AVX2 already reads at the memory's
+  // speed; several rows (batched decode) are compute-bound: 512-bit FMAs.
+  if (M >= 2 && UseAvx512()) return Avx512RowGroup(t);
+#if defined(__AVX2__) && defined(__F16C__)
+  if (t == DType::F32) return &RowGroup<DType::F32>;
+  if (t == DType::BF16) return &RowGroup<DType::BF16>;
+  return &RowGroup<DType::F16>;
+#else
+  if (t == DType::F32) return &RefRowGroup<DType::F32>;
+  if (t == DType::BF16) return &RefRowGroup<DType::BF16>;
+  return &RefRowGroup<DType::F16>;
+#endif
+}
+
 }  // namespace internal
 
 void MatmulDirect(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K) {
-  // One row (decode) is memory-bound and AVX2 already reads at the memory's
-  // speed; several rows (batched decode) are compute-bound: 512-bit FMAs.
-  if (M >= 2 && internal::UseAvx512())
-    return MatmulGroups(internal::Avx512RowGroup(t), DTypeBytes(t, 1), w, x, y, M, N, K);
-  Dispatch<MatmulOp>(t, w, x, y, M, N, K);
+  const MatmulJob job{t, w, x, y, M, N, K};
+  MatmulMany(&job, 1);
 }
 
 void MatmulDirectRef(DType t, const float* x, const void* w, float* y, int64_t M, int64_t N, int64_t K) {

@@ -1,5 +1,6 @@
-// Shared by matmul_direct.cc (AVX2, and the parallel loop) and
-// matmul_direct_avx512.cc (512-bit row groups). Not for other callers.
+// Shared by matmul_direct.cc (AVX2 row groups), matmul_direct_avx512.cc
+// (512-bit row groups) and matmul_many.cc (the parallel loop). Not for other
+// callers.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,11 @@ using RowGroupFn = void (*)(const void* w, const float* x, int64_t M, int64_t K,
 // converted weight vector feeds 4 FMAs of 16 lanes. For M >= 2 (batched
 // decode, compute-bound); call only where UseAvx512().
 RowGroupFn Avx512RowGroup(DType t);
+
+// The row group MatmulMany runs for weight type t and M activation rows:
+// AVX-512 for M >= 2 where UseAvx512(), else AVX2 (plain loops if the build
+// has no AVX2).
+RowGroupFn DirectRowGroup(DType t, int64_t M);
 
 // Whether the AVX-512 kernels may run: the CPU has AVX-512 F/BW/VL/DQ and
 // they are not switched off (tests switch them off to cover the AVX2 path).

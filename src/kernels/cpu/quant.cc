@@ -1,14 +1,15 @@
 #include "kernels/cpu/quant.h"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "core/dtype.h"
+#include "kernels/cpu/matmul_many.h"
 #include "kernels/cpu/prefetch.h"
+#include "kernels/cpu/quant_internal.h"
 
 namespace minke::kernels {
 namespace {
@@ -222,47 +223,57 @@ inline void DotRows(const uint8_t* w, size_t w_bytes, const int8_t* aq, const fl
   for (int r = 0; r < R; ++r) y[r * ldy] = HSum(acc[r]);
 }
 
-template <QuantType T>
-void MatmulQRows(const int8_t* aq, const float* ad, const uint8_t* w, float* y, int64_t M, int64_t N, int64_t K) {
-  constexpr int kRows = 4;
-  const size_t w_bytes = QuantRowBytes(T, K);
-  const int64_t nb = K / kQBlock, groups = (N + kRows - 1) / kRows;
-#pragma omp parallel for schedule(static) if (N * K >= 32768 && !omp_in_parallel())
-  for (int64_t g = 0; g < groups; ++g) {
-    const int64_t n0 = g * kRows;
-    for (int64_t m = 0; m < M; ++m) {
-      if (n0 + kRows <= N) {
-        DotRows<T, kRows>(w + n0 * w_bytes, w_bytes, aq + m * K, ad + m * nb, nb, y + m * N + n0, 1);
-      } else {
-        for (int64_t n = n0; n < N; ++n)
-          DotRows<T, 1>(w + n * w_bytes, w_bytes, aq + m * K, ad + m * nb, nb, y + m * N + n, 1);
-      }
-    }
-  }
-}
 #endif
 
 }  // namespace
 
-void MatmulQ(QuantType t, const float* x, const uint8_t* w, float* y, int64_t M, int64_t N, int64_t K) {
+namespace internal {
+
+void QuantizeActivationRows(const float* x, int64_t M, int64_t K, int8_t* q, float* d) {
+  for (int64_t m = 0; m < M; ++m) QuantizeActivation(x + m * K, K, q + m * K, d + m * (K / kQBlock));
+}
+
+void QuantRowGroup(QuantType t, const uint8_t* w, const int8_t* aq, const float* ad, int64_t M, int64_t K, float* y,
+                   int64_t ldy, int rows) {
+  const size_t w_bytes = QuantRowBytes(t, K);
   const int64_t nb = K / kQBlock;
-  thread_local std::vector<int8_t> aq;
-  thread_local std::vector<float> ad;
-  aq.resize(static_cast<size_t>(M * K));
-  ad.resize(static_cast<size_t>(M * nb));
-  for (int64_t m = 0; m < M; ++m) QuantizeActivation(x + m * K, K, &aq[m * K], &ad[m * nb]);
+  for (int64_t m = 0; m < M; ++m) {
 #if defined(__AVX2__)
-  if (t == QuantType::kQ8_0)
-    MatmulQRows<QuantType::kQ8_0>(aq.data(), ad.data(), w, y, M, N, K);
-  else
-    MatmulQRows<QuantType::kQ4_0>(aq.data(), ad.data(), w, y, M, N, K);
+    if (rows == 4) {
+      if (t == QuantType::kQ8_0)
+        DotRows<QuantType::kQ8_0, 4>(w, w_bytes, aq + m * K, ad + m * nb, nb, y + m * ldy, 1);
+      else
+        DotRows<QuantType::kQ4_0, 4>(w, w_bytes, aq + m * K, ad + m * nb, nb, y + m * ldy, 1);
+      continue;
+    }
+    for (int r = 0; r < rows; ++r) {
+      if (t == QuantType::kQ8_0)
+        DotRows<QuantType::kQ8_0, 1>(w + r * w_bytes, w_bytes, aq + m * K, ad + m * nb, nb, y + m * ldy + r, 1);
+      else
+        DotRows<QuantType::kQ4_0, 1>(w + r * w_bytes, w_bytes, aq + m * K, ad + m * nb, nb, y + m * ldy + r, 1);
+    }
 #else
-  const size_t a_bytes = QuantRowBytes(QuantType::kQ8_0, K), w_bytes = QuantRowBytes(t, K);
-  std::vector<uint8_t> xq(static_cast<size_t>(M) * a_bytes);
-  for (int64_t m = 0; m < M; ++m) QuantizeRow(QuantType::kQ8_0, x + m * K, K, &xq[m * a_bytes]);
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t m = 0; m < M; ++m) y[m * N + n] = DotQRef(t, w + n * w_bytes, &xq[m * a_bytes], K);
+    int8_t wv[kQBlock];
+    for (int r = 0; r < rows; ++r) {
+      double sum = 0;
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = w + r * w_bytes + b * BlockBytes(t);
+        UnpackBlock(t, blk, wv);
+        int32_t acc = 0;
+        for (int i = 0; i < kQBlock; ++i) acc += wv[i] * aq[m * K + b * kQBlock + i];
+        sum += static_cast<double>(LoadD(blk)) * ad[m * nb + b] * acc;
+      }
+      y[m * ldy + r] = static_cast<float>(sum);
+    }
 #endif
+  }
+}
+
+}  // namespace internal
+
+void MatmulQ(QuantType t, const float* x, const uint8_t* w, float* y, int64_t M, int64_t N, int64_t K) {
+  const MatmulJob job{t == QuantType::kQ8_0 ? DType::Q8_0 : DType::Q4_0, w, x, y, M, N, K};
+  MatmulMany(&job, 1);
 }
 
 }  // namespace minke::kernels
