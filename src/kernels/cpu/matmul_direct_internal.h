@@ -31,10 +31,21 @@ using RowGroupFn = void (*)(const void* w, const float* x, int64_t M, int64_t K,
 // decode, compute-bound); call only where UseAvx512().
 RowGroupFn Avx512RowGroup(DType t);
 
+// How a row group wants the activation rows: as given, or with each full
+// block of 16 values reordered to its 8 even then its 8 odd positions (the
+// AVX2 BF16 kernel: bf16 pairs widen with a shift and a mask, no shuffle).
+// A tail shorter than 16 stays in order.
+enum class XLayout { kPlain, kBf16Pairs };
+void SplitPairs(const float* x, int64_t M, int64_t K, float* out);  // x [M, K] into kBf16Pairs
+
 // The row group MatmulMany runs for weight type t and M activation rows:
 // AVX-512 for M >= 2 where UseAvx512(), else AVX2 (plain loops if the build
-// has no AVX2).
-RowGroupFn DirectRowGroup(DType t, int64_t M);
+// has no AVX2), and the activation layout it reads.
+struct DirectKernel {
+  RowGroupFn group;
+  XLayout x;
+};
+DirectKernel DirectRowGroup(DType t, int64_t M);
 
 // Whether the AVX-512 kernels may run: the CPU has AVX-512 F/BW/VL/DQ and
 // they are not switched off (tests switch them off to cover the AVX2 path).
