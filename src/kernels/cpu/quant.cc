@@ -184,16 +184,23 @@ void QuantizeActivation(const float* x, int64_t n, int8_t* q, float* d_out) {
 }
 
 #if defined(__AVX2__)
-// The 32 weights of one block as signed bytes.
+// The 32 weights of one block as bytes: signed for Q8_0; for Q4_0 the
+// unsigned nibbles 0..15 (the value + 8), whose offset DotRows takes off
+// per block: maddubs multiplies unsigned by signed bytes directly, where
+// signed weights need two sign flips per row and block.
 template <QuantType T>
 inline __m256i LoadBlock(const uint8_t* b) {
   if constexpr (T == QuantType::kQ8_0) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2));
   } else {
     const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
-    const __m256i wq = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
-    return _mm256_sub_epi8(_mm256_and_si256(wq, _mm256_set1_epi8(0xf)), _mm256_set1_epi8(8));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0xf));
   }
+}
+
+// 8 int32 sums of 4 products each: unsigned bytes u times signed bytes a.
+inline __m256i DotU8S8(__m256i u, __m256i a) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, a), _mm256_set1_epi16(1));
 }
 
 // R weight rows (row stride w_bytes) against one quantized activation row:
@@ -208,6 +215,9 @@ inline void DotRows(const uint8_t* w, size_t w_bytes, const int8_t* aq, const fl
   for (int64_t b = 0; b < nb; ++b) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(aq + b * kQBlock));
     const __m256 da = _mm256_set1_ps(ad[b]);
+    // Q4_0: sum (u - 8) a = sum u a - 8 sum a, lane by lane; 8 sum a once per block.
+    __m256i offset = _mm256_setzero_si256();
+    if constexpr (T == QuantType::kQ4_0) offset = _mm256_slli_epi32(DotU8S8(_mm256_set1_epi8(1), a), 3);
     for (int r = 0; r < R; ++r) {
       const uint8_t* blk = w + r * w_bytes + b * kB;
       _mm_prefetch(PrefetchAhead(reinterpret_cast<const char*>(w + r * w_bytes), b * kB, w_bytes, R), _MM_HINT_T0);
@@ -217,7 +227,12 @@ inline void DotRows(const uint8_t* w, size_t w_bytes, const int8_t* aq, const fl
       int16_t d16;
       std::memcpy(&d16, blk, 2);
       const __m256 dw = _mm256_cvtph_ps(_mm_set1_epi16(d16));
-      acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, da), BlockDot(LoadBlock<T>(blk), a), acc[r]);
+      __m256 dot;
+      if constexpr (T == QuantType::kQ8_0)
+        dot = BlockDot(LoadBlock<T>(blk), a);
+      else
+        dot = _mm256_cvtepi32_ps(_mm256_sub_epi32(DotU8S8(LoadBlock<T>(blk), a), offset));
+      acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, da), dot, acc[r]);
     }
   }
   for (int r = 0; r < R; ++r) y[r * ldy] = HSum(acc[r]);
