@@ -36,7 +36,8 @@ void LinearForwardMany(const std::vector<LinearCall>& calls) {
   for (const LinearCall& c : calls) {
     if (!ReadDirectly(*c.l, c.T)) LinearGemm(*c.l, c.x, c.T, c.y);
     if (c.l->bias.data == nullptr) continue;
-    const std::vector<float> b = ToF32(c.l->bias);
+    std::vector<float> scratch;
+    const float* b = AsF32(c.l->bias, &scratch);
     const int64_t N = c.l->out();
     for (int64_t t = 0; t < c.T; ++t)
       for (int64_t n = 0; n < N; ++n) c.y[t * N + n] += b[n];
@@ -56,6 +57,13 @@ std::vector<float> ToF32(const TensorView& v) {
   return out;
 }
 
+const float* AsF32(const TensorView& v, std::vector<float>* scratch) {
+  if (v.dtype == DType::F32) return static_cast<const float*>(v.data);
+  scratch->resize(static_cast<size_t>(v.numel()));
+  ConvertToF32(v.dtype, v.data, scratch->data(), scratch->size());
+  return scratch->data();
+}
+
 void EmbeddingLookup(const TensorView& table, const int32_t* ids, int64_t n, float* out) {
   const int64_t D = table.shape[1];
   const size_t row_bytes = DTypeBytes(table.dtype, D);
@@ -66,8 +74,8 @@ void EmbeddingLookup(const TensorView& table, const int32_t* ids, int64_t n, flo
 }
 
 void RmsNormForward(const TensorView& weight, const float* x, int64_t T, int64_t D, double eps, float* out) {
-  std::vector<float> w = ToF32(weight);
-  kernels::RmsNorm(out, x, w.data(), T, D, static_cast<float>(eps));
+  thread_local std::vector<float> scratch;
+  kernels::RmsNorm(out, x, AsF32(weight, &scratch), T, D, static_cast<float>(eps));
 }
 
 }  // namespace minke::model

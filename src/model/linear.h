@@ -45,6 +45,10 @@ std::vector<float> DequantizeLinear(const Linear& l);
 
 // A float32 copy of a (small) stored vector, e.g. a norm weight.
 std::vector<float> ToF32(const TensorView& v);
+// Its values as float32 without a copy when stored as F32 (norm weights in
+// GGUF files and minke's own checkpoints), else converted into *scratch:
+// decode reads a few of these per layer per token.
+const float* AsF32(const TensorView& v, std::vector<float>* scratch);
 
 // Rows `ids` of an embedding table [V, D] into out[n, D].
 void EmbeddingLookup(const TensorView& table, const int32_t* ids, int64_t n, float* out);

@@ -232,8 +232,9 @@ void MlaForward(const ModelConfig& c, const MlaWeights& w, const Rope& rope, con
 
   // [c_kv; k_pe] rows: normalise the latent, rotate the key, append to each cache.
   kernels::ApplyRope(kv_a.data() + d.R, T, 1, d.dr, row, 0, cos.data(), sin.data(), rope.interleaved);
-  std::vector<float> kv_norm = ToF32(w.kv_a_layernorm);
-  kernels::RmsNormStrided(kv_a.data(), T, d.R, row, kv_norm.data(), static_cast<float>(kLatentNormEps));
+  std::vector<float> scratch;
+  kernels::RmsNormStrided(kv_a.data(), T, d.R, row, AsF32(w.kv_a_layernorm, &scratch),
+                          static_cast<float>(kLatentNormEps));
   for (const AttnSegment& s : segments)
     std::memcpy(s.cache + s.start * row, &kv_a[s.row0 * row], s.n * row * sizeof(float));
 

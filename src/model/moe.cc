@@ -84,11 +84,11 @@ void MoeForward(const ModelConfig& c, const MoeWeights& w, const float* x, int64
   Buffer<float> logits(static_cast<size_t>(T * E));
   Linear gate{w.gate, {}, {}};
   LinearForward(gate, x, T, logits.data());
-  std::vector<float> bias;
-  if (w.e_score_correction_bias.data != nullptr) bias = ToF32(w.e_score_correction_bias);
+  std::vector<float> scratch;
+  const float* bias = w.e_score_correction_bias.data ? AsF32(w.e_score_correction_bias, &scratch) : nullptr;
   std::vector<int32_t> experts(static_cast<size_t>(T * K));
   Buffer<float> weights(static_cast<size_t>(T * K));
-  Route(c, logits.data(), bias.empty() ? nullptr : bias.data(), T, experts.data(), weights.data());
+  Route(c, logits.data(), bias, T, experts.data(), weights.data());
 
   // Group the (token, slot) assignments by expert.
   std::vector<std::vector<int64_t>> assigned(E);  // entries: t * K + k

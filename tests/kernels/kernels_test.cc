@@ -1,6 +1,7 @@
 // Fast kernels against their plain-loop references and hand-computed values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -47,6 +48,18 @@ TEST(Ops, SiluMul) {
   EXPECT_FLOAT_EQ(out[0], 0.0f);
   EXPECT_NEAR(out[1], 2.0f / (1 + std::exp(-1.0f)), 1e-6);
   EXPECT_NEAR(out[2], 3.0f * -2.0f / (1 + std::exp(2.0f)), 1e-6);
+  // The vector body too, from saturation (|g| ~ 100) to 0, and a tail.
+  const int64_t n = 2 * 1024 + 37;
+  std::vector<float> gl(n), ul(n), ol(n);
+  for (int64_t i = 0; i < n; ++i) {
+    gl[i] = -100.0f + 200.0f * static_cast<float>(i) / (n - 1);
+    ul[i] = 1.0f + 0.001f * static_cast<float>(i);
+  }
+  SiluMul(ol.data(), gl.data(), ul.data(), 1, n);
+  for (int64_t i = 0; i < n; ++i) {
+    const double ref = gl[i] / (1 + std::exp(-static_cast<double>(gl[i]))) * ul[i];
+    EXPECT_NEAR(ol[i], ref, 1e-6 * std::max(1.0, std::fabs(ref))) << i;
+  }
 }
 
 TEST(Ops, SoftmaxRowsWithCausalPrefix) {

@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -65,11 +66,23 @@ void RmsNormStrided(float* x, int64_t T, int64_t D, int64_t stride, const float*
 }
 
 void SiluMul(float* out, const float* gate, const float* up, int64_t T, int64_t D) {
-  int64_t n = T * D;
+  const int64_t n = T * D, chunks = (n + 1023) / 1024;
 #pragma omp parallel for if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    float g = gate[i];
-    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+  for (int64_t c = 0; c < chunks; ++c) {
+    int64_t i = c * 1024;
+    const int64_t end = std::min(n, i + 1024);
+#if defined(__AVX2__) && defined(__FMA__)
+    for (; i + 8 <= end; i += 8) {
+      const __m256 g = _mm256_loadu_ps(gate + i);
+      const __m256 e = Exp8(_mm256_sub_ps(_mm256_setzero_ps(), g));
+      const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+      _mm256_storeu_ps(out + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
+    }
+#endif
+    for (; i < end; ++i) {
+      const float g = gate[i];
+      out[i] = g / (1.0f + std::exp(-g)) * up[i];
+    }
   }
 }
 
@@ -80,9 +93,17 @@ void SiluMulStrided(float* out, const float* gate, const float* up, int64_t T, i
 
 float ExpShiftedRow(float* x, int64_t n, float scale, float* max_out) {
   float m = -INFINITY;
-  for (int64_t i = 0; i < n; ++i) m = std::fmax(m, x[i]);
-  m *= scale;
   int64_t i = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+  __m256 m8 = _mm256_set1_ps(-INFINITY);
+  for (; i + 8 <= n; i += 8) m8 = _mm256_max_ps(_mm256_loadu_ps(x + i), m8);  // a NaN in x yields m8
+  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m8), _mm256_extractf128_ps(m8, 1));
+  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+  m = _mm_cvtss_f32(_mm_max_ss(m4, _mm_movehdup_ps(m4)));
+#endif
+  for (; i < n; ++i) m = std::fmax(m, x[i]);
+  m *= scale;
+  i = 0;
   float sum = 0;
 #if defined(__AVX2__) && defined(__FMA__)
   __m256 acc = _mm256_setzero_ps();
